@@ -1,0 +1,193 @@
+from django.db import models
+from django.urls import reverse
+
+from donors.models import Continent
+from museum.models import AuditedModel, PublicationStatus
+
+
+class Building(AuditedModel):
+    """One of the exhibition's buildings; its figures are kept as facts with their sources."""
+
+    name = models.CharField("name", max_length=200, unique=True)
+    slug = models.SlugField("slug", max_length=200, unique=True)
+    name_korean = models.CharField("name in Korean", max_length=100, blank=True)
+    opened = models.DateField("opened", null=True, blank=True)
+    storeys = models.PositiveSmallIntegerField("storeys", null=True, blank=True)
+    description = models.TextField("description", blank=True)
+    order = models.PositiveSmallIntegerField(
+        "order", default=0, help_text="Order on the visit page."
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = "building"
+        verbose_name_plural = "buildings"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("gifts:list") + f"?building={self.slug}"
+
+
+class Fact(models.Model):
+    """
+    A figure about the museum or one of its buildings, with the source that gives it. Sources
+    disagree (the number of showrooms, the floor area), so one subject may carry several facts.
+    """
+
+    building = models.ForeignKey(
+        Building,
+        verbose_name="building",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="facts",
+        help_text="Empty for a fact about the whole museum.",
+    )
+    topic = models.CharField(
+        "topic", max_length=100, help_text="What the figure measures: 'Opened', 'Showrooms'."
+    )
+    value = models.CharField("value", max_length=300)
+    source = models.ForeignKey(
+        "gifts.Source",
+        verbose_name="source",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="facts",
+    )
+    attribution = models.CharField(
+        "attribution",
+        max_length=200,
+        blank=True,
+        help_text="Who gives this figure, when no catalogued source fits: 'Lonely Planet'.",
+    )
+    order = models.PositiveSmallIntegerField("order", default=0)
+
+    class Meta:
+        ordering = ["building__order", "order", "id"]
+        verbose_name = "fact"
+        verbose_name_plural = "facts"
+
+    def __str__(self):
+        return f"{self.topic}: {self.value}"
+
+    @property
+    def cited_as(self):
+        return self.attribution or (self.source.publisher if self.source_id else "")
+
+
+class Showroom(AuditedModel):
+    """A room of the exhibition, arranged by continent, country, period or kind of object."""
+
+    class Theme(models.TextChoices):
+        CONTINENT = "continent", "Continent"
+        COUNTRY = "country", "Country"
+        PERIOD = "period", "Period"
+        VEHICLES = "vehicles", "Vehicles"
+        WAX_FIGURES = "wax_figures", "Wax figures"
+        OTHER = "other", "Other"
+
+    building = models.ForeignKey(
+        Building, verbose_name="building", on_delete=models.PROTECT, related_name="showrooms"
+    )
+    code = models.CharField(
+        "code", max_length=20, unique=True, help_text="Short room code, such as KIS-1-03."
+    )
+    name = models.CharField("name", max_length=200)
+    slug = models.SlugField("slug", max_length=200, unique=True)
+    floor = models.SmallIntegerField("floor", default=1, help_text="Ground floor is 1.")
+    theme = models.CharField("theme", max_length=20, choices=Theme.choices)
+    continent = models.CharField("continent", max_length=20, choices=Continent.choices, blank=True)
+    country = models.ForeignKey(
+        "donors.Country",
+        verbose_name="country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="showrooms",
+    )
+    period_start = models.PositiveSmallIntegerField("period from (year)", null=True, blank=True)
+    period_end = models.PositiveSmallIntegerField("period to (year)", null=True, blank=True)
+    tour_order = models.PositiveSmallIntegerField(
+        "tour order", default=0, help_text="Where the room comes on a visitor's tour."
+    )
+    description = models.TextField("description", blank=True)
+
+    class Meta:
+        ordering = ["building__order", "tour_order", "code"]
+        verbose_name = "showroom"
+        verbose_name_plural = "showrooms"
+        indexes = [models.Index(fields=["building", "tour_order"], name="showroom_tour")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("gifts:list") + f"?showroom={self.slug}"
+
+
+class ExhibitionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+
+class Exhibition(AuditedModel):
+    """A curated selection of gifts around a theme, with the curator's words for each."""
+
+    title = models.CharField("title", max_length=200)
+    slug = models.SlugField("slug", max_length=200, unique=True)
+    introduction = models.TextField("introduction", blank=True)
+    start_date = models.DateField("opens", null=True, blank=True)
+    end_date = models.DateField("closes", null=True, blank=True, help_text="Empty if permanent.")
+    status = models.CharField(
+        "status", max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+    gifts = models.ManyToManyField(
+        "gifts.Gift", verbose_name="gifts", through="ExhibitionItem", related_name="exhibitions"
+    )
+
+    objects = ExhibitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        verbose_name = "exhibition"
+        verbose_name_plural = "exhibitions"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=False, end_date__gte=models.F("start_date")),
+                name="exhibition_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ExhibitionItem(models.Model):
+    """A gift in an exhibition, in the curator's order, with a caption."""
+
+    exhibition = models.ForeignKey(
+        Exhibition, verbose_name="exhibition", on_delete=models.CASCADE, related_name="items"
+    )
+    gift = models.ForeignKey(
+        "gifts.Gift",
+        verbose_name="gift",
+        on_delete=models.PROTECT,
+        related_name="exhibition_items",
+    )
+    caption = models.TextField("curator's caption", blank=True)
+    order = models.PositiveSmallIntegerField("order", default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = "exhibition item"
+        verbose_name_plural = "exhibition items"
+        constraints = [
+            models.UniqueConstraint(fields=["exhibition", "gift"], name="exhibition_item_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.exhibition}: {self.gift}"
