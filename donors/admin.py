@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from donors.models import Country, Donor
+from museum.admin import RECORD_METADATA, AuditedAdmin
+
+
+@admin.register(Country)
+class CountryAdmin(AuditedAdmin):
+    list_display = ["code", "name", "continent", "is_historical", "successor"]
+    list_display_links = ["code", "name"]
+    list_filter = ["continent", "is_historical", "is_specimen"]
+    list_select_related = ["successor"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["successor"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "continent", "is_historical", "successor"]}),
+        RECORD_METADATA,
+    ]
+
+
+@admin.register(Donor)
+class DonorAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "country", "is_specimen"]
+    list_filter = ["kind", "country__continent", "is_specimen"]
+    list_select_related = ["country"]
+    search_fields = ["name", "name_original", "slug"]
+    autocomplete_fields = ["country"]
+    prepopulated_fields = {"slug": ["name"]}
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["name", "name_original", "slug", "kind", "country", "biography"]}),
+        RECORD_METADATA,
+    ]

@@ -1,0 +1,101 @@
+from django.contrib import admin
+
+from exhibitions.models import Building, Exhibition, ExhibitionItem, Fact, Showroom
+from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
+
+
+class FactInline(admin.TabularInline):
+    model = Fact
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["topic", "value", "source", "attribution", "order"]
+
+
+class ShowroomInline(admin.TabularInline):
+    model = Showroom
+    extra = 0
+    fields = ["code", "name", "floor", "theme", "tour_order"]
+    show_change_link = True
+
+
+@admin.register(Building)
+class BuildingAdmin(AuditedAdmin):
+    list_display = ["name", "opened", "storeys", "order"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [FactInline, ShowroomInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "name_korean",
+                    "opened",
+                    "storeys",
+                    "order",
+                    "description",
+                ]
+            },
+        ),
+        RECORD_METADATA,
+    ]
+
+
+@admin.register(Fact)
+class FactAdmin(admin.ModelAdmin):
+    list_display = ["topic", "value", "building", "source", "attribution"]
+    list_filter = ["building"]
+    list_select_related = ["building", "source"]
+    search_fields = ["topic", "value", "attribution"]
+    autocomplete_fields = ["source"]
+
+
+@admin.register(Showroom)
+class ShowroomAdmin(AuditedAdmin):
+    list_display = ["code", "name", "building", "floor", "theme", "tour_order"]
+    list_display_links = ["code", "name"]
+    list_filter = ["building", "theme", "floor"]
+    list_select_related = ["building"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["country"]
+    prepopulated_fields = {"slug": ["code"]}
+    fieldsets = [
+        (None, {"fields": ["building", "code", "name", "slug", "floor", "tour_order"]}),
+        (
+            "Theme",
+            {
+                "fields": [
+                    "theme",
+                    "continent",
+                    "country",
+                    "period_start",
+                    "period_end",
+                    "description",
+                ]
+            },
+        ),
+        RECORD_METADATA,
+    ]
+
+
+class ExhibitionItemInline(admin.TabularInline):
+    model = ExhibitionItem
+    extra = 0
+    autocomplete_fields = ["gift"]
+    fields = ["order", "gift", "caption"]
+
+
+@admin.register(Exhibition)
+class ExhibitionAdmin(PublishingAdmin):
+    list_display = ["title", "status", "start_date", "end_date"]
+    list_filter = ["status"]
+    search_fields = ["title", "introduction"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "start_date"
+    inlines = [ExhibitionItemInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "introduction", "start_date", "end_date", "status"]}),
+        RECORD_METADATA,
+    ]

@@ -1,0 +1,243 @@
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from gifts.forms import GiftAdminForm, MoveToShowroomForm
+from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
+from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin, mark_updated
+
+
+@admin.register(Leader)
+class LeaderAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_hangul", "generation", "born", "died", "rule_from", "rule_to"]
+    search_fields = ["name", "name_hyphenated", "name_hangul", "name_revised_romanization"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["code", "name", "slug", "generation", "biography"]}),
+        (
+            "Names",
+            {
+                "fields": [
+                    "name_hyphenated",
+                    "name_hangul",
+                    "name_hanja",
+                    "name_mccune_reischauer",
+                    "name_revised_romanization",
+                ]
+            },
+        ),
+        (
+            "Life and rule",
+            {"fields": ["born", "born_note", "died", "died_note", "rule_from", "rule_to"]},
+        ),
+    ]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Occasion)
+class OccasionAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "display_date", "place"]
+    list_filter = ["kind", "is_specimen"]
+    search_fields = ["name", "place"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "start_date"
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "place", "description"]}),
+        ("Dates", {"fields": ["start_date", "end_date", "date_precision"]}),
+        RECORD_METADATA,
+    ]
+
+    @admin.display(description="date", ordering="start_date")
+    def display_date(self, occasion):
+        return occasion.display_date
+
+
+@admin.register(Source)
+class SourceAdmin(AuditedAdmin):
+    list_display = ["key", "publisher", "title", "display_date", "kind"]
+    list_display_links = ["key", "publisher"]
+    list_filter = ["kind"]
+    search_fields = ["key", "publisher", "title"]
+    fieldsets = [
+        (None, {"fields": ["key", "publisher", "title", "kind", "url"]}),
+        ("Date", {"fields": ["published", "published_precision"]}),
+        RECORD_METADATA,
+    ]
+
+    @admin.display(description="published", ordering="published")
+    def display_date(self, source):
+        return source.display_date
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(admin.ModelAdmin):
+    list_display = ["number", "adopted", "measure"]
+    search_fields = ["number", "measure"]
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["order", "source", "claim"]
+
+
+class GiftImageInline(admin.StackedInline):
+    model = GiftImage
+    extra = 0
+    fields = ["image", "preview", "alt_text", "caption", "credit", "order"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="preview")
+    def preview(self, image):
+        if not image.pk or not image.image:
+            return "-"
+        return format_html('<img src="{}" alt="" style="max-height:160px">', image.image.url)
+
+
+@admin.register(Gift)
+class GiftAdmin(PublishingAdmin):
+    form = GiftAdminForm
+    list_display = [
+        "thumbnail",
+        "accession_number",
+        "title",
+        "leader",
+        "donor",
+        "country",
+        "display_date",
+        "category",
+        "showroom",
+        "status",
+        "confidence",
+    ]
+    list_display_links = ["accession_number", "title"]
+    list_select_related = ["leader", "donor", "country", "category", "showroom"]
+    list_filter = [
+        "status",
+        "leader",
+        "category",
+        "country",
+        "showroom",
+        "sanctions",
+        "confidence",
+        "direction",
+        "on_display",
+        "is_specimen",
+    ]
+    search_fields = ["=accession_number", "title", "donor__name"]
+    date_hierarchy = "date_received"
+    autocomplete_fields = ["donor", "country", "occasion", "showroom", "reciprocal_of"]
+    inlines = [CitationInline, GiftImageInline]
+    show_full_result_count = False
+    list_per_page = 50
+    actions = ["publish", "unpublish", "move_to_showroom"]
+    fieldsets = [
+        (
+            "Object",
+            {
+                "fields": [
+                    "accession_number",
+                    "title",
+                    "category",
+                    "description",
+                    "materials",
+                    "dimensions",
+                    "quantity",
+                ]
+            },
+        ),
+        (
+            "Exchange",
+            {
+                "fields": [
+                    "direction",
+                    "leader",
+                    "recipient_institution",
+                    "donor",
+                    "donor_title",
+                    "country",
+                    "occasion",
+                    "reciprocal_of",
+                ]
+            },
+        ),
+        ("Date", {"fields": ["date_received", "date_precision", "date_note"]}),
+        ("Location", {"fields": ["showroom", "on_display"]}),
+        ("Evidence", {"fields": ["confidence", "sanctions", "resolutions", "sanctions_note"]}),
+        ("Notes", {"fields": ["note", "curator_note"]}),
+        ("Publication", {"fields": ["status"]}),
+        RECORD_METADATA,
+    ]
+
+    def get_queryset(self, request):
+        first_image = GiftImage.objects.filter(gift=OuterRef("pk")).order_by("order", "id")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(thumbnail_path=Subquery(first_image.values("image")[:1]))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # The accession number is the permanent web address: fixed once saved.
+        return (*readonly, "accession_number", "is_specimen") if obj else readonly
+
+    @admin.display(description="image")
+    def thumbnail(self, gift):
+        if not gift.thumbnail_path:
+            return "-"
+        url = GiftImage._meta.get_field("image").storage.url(gift.thumbnail_path)
+        return format_html(
+            '<img src="{}" alt="" width="48" height="48" style="object-fit:cover">', url
+        )
+
+    @admin.display(description="date", ordering="date_received")
+    def display_date(self, gift):
+        return gift.display_date
+
+    @admin.action(description="Move the selected gifts to a showroom", permissions=["change"])
+    def move_to_showroom(self, request, queryset):
+        form = MoveToShowroomForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            held = queryset.filter(direction=Gift.Direction.RECEIVED)
+            count = mark_updated(
+                held,
+                request,
+                showroom=form.cleaned_data["showroom"],
+                on_display=form.cleaned_data["on_display"],
+            )
+            self.message_user(
+                request,
+                f"{count} gift(s) moved to {form.cleaned_data['showroom']}.",
+                messages.SUCCESS,
+            )
+            skipped = queryset.count() - count
+            if skipped:
+                self.message_user(
+                    request,
+                    f"{skipped} gift(s) given away by a leader were left out: the museum does not "
+                    "hold them.",
+                    messages.WARNING,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Move gifts to a showroom",
+            "opts": self.model._meta,
+            "form": form,
+            "gifts": queryset.only("accession_number", "title")[:100],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/gifts/gift/move_to_showroom.html", context)
