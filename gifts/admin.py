@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
@@ -6,6 +8,8 @@ from django.utils.html import format_html
 from gifts.forms import GiftAdminForm, MoveToShowroomForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
 from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin, mark_updated
+
+ACCESSION_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d[\d-]*$")
 
 
 @admin.register(Leader)
@@ -186,6 +190,13 @@ class GiftAdmin(PublishingAdmin):
             .annotate(thumbnail_path=Subquery(first_image.values("image")[:1]))
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        # An accession number is looked up by its unique index, not by scanning every title.
+        term = search_term.strip()
+        if ACCESSION_NUMBER.match(term):
+            return queryset.filter(accession_number__in={term, term.upper()}), False
+        return super().get_search_results(request, queryset, search_term)
+
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         # The accession number is the permanent web address: fixed once saved.
@@ -234,7 +245,7 @@ class GiftAdmin(PublishingAdmin):
             "title": "Move gifts to a showroom",
             "opts": self.model._meta,
             "form": form,
-            "gifts": queryset.only("accession_number", "title")[:100],
+            "gifts": queryset.select_related(None).only("accession_number", "title")[:100],
             "count": queryset.count(),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),

@@ -32,7 +32,7 @@ from gifts.models import (
     Resolution,
     Source,
 )
-from museum.models import DatePrecision, PublicationStatus
+from museum.models import DatePrecision, PublicationStatus, refresh_planner_statistics
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "collection"
 
@@ -507,6 +507,8 @@ class CollectionImporter:
                 self.write()
         except IntegrityError as error:
             raise ImportFailed([f"the database refused the import: {error}"]) from error
+        if self.report.changed:
+            refresh_planner_statistics(Gift, Donor, Country, Occasion, Citation)
         return self.report
 
     def sync(self, label, model, key_field, rows):

@@ -1,3 +1,5 @@
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -212,6 +214,21 @@ class GiftQuerySet(models.QuerySet):
 
     def for_listing(self):
         return self.select_related("leader", "donor", "country", "category")
+
+    def dates(self, field_name, kind, order="ASC"):
+        """
+        The admin's date hierarchy asks for the distinct years of every gift, which means a date
+        function called on each of 115,000 rows. Years are answered from the first and last date
+        instead (two index look-ups); months and days, asked within one year, stay exact.
+        """
+        if kind != "year":
+            return super().dates(field_name, kind, order)
+        bounds = self.aggregate(first=models.Min(field_name), last=models.Max(field_name))
+        if bounds["first"] is None:
+            return []
+        years = range(bounds["first"].year, bounds["last"].year + 1)
+        dates = [datetime.date(year, 1, 1) for year in years]
+        return dates if order == "ASC" else dates[::-1]
 
 
 class Gift(AuditedModel):

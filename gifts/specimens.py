@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from donors.models import Continent, Country, Donor
 from exhibitions.models import Showroom
 from gifts.models import Category, Gift, Leader, Occasion
-from museum.models import DatePrecision, PublicationStatus
+from museum.models import DatePrecision, PublicationStatus, refresh_planner_statistics
 
 BATCH_SIZE = 2000
 
@@ -199,6 +199,7 @@ class SpecimenGenerator:
             donors = self.make_donors(countries)
             occasions = self.make_occasions(countries)
             created = self.make_gifts(leaders, categories, showrooms, donors, occasions)
+        refresh_planner_statistics(Gift, Donor, Occasion, Country)
         return {
             "countries": len(countries),
             "donors": len(donors),

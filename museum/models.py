@@ -55,3 +55,18 @@ def format_partial_date(value, precision):
     if precision == DatePrecision.DECADE:
         return f"{value.year // 10 * 10}s"
     return str(value.year)
+
+
+def refresh_planner_statistics(*models):
+    """
+    Tell the database's query planner about a bulk load. Without statistics SQLite picks the
+    status index to find a country's gifts among 115,000 (300 ms instead of 1 ms).
+    """
+    from django.db import connection
+
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        else:
+            cursor.execute("ANALYZE")

@@ -1,0 +1,24 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from gifts.importer import CollectionImporter
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def collection(db):
+    """The documented collection, imported as the site ships it."""
+    return CollectionImporter().run()
+
+
+@pytest.fixture
+def curator(db):
+    user = UserFactory(username="curator", is_staff=True)
+    user.groups.add(Group.objects.get(name="Curator"))
+    return user
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
