@@ -89,3 +89,13 @@ def test_drafts_are_hidden_from_visitors_and_previewed_by_curators(curator_clien
     page = curator_client.get(url)
     assert page.status_code == 200
     assert "Draft: only curators can see this page" in page.content.decode()
+
+
+def test_a_received_gift_names_the_gift_given_in_return(client, collection):
+    page = client.get(reverse("gifts:detail", args=["IFE-0056"])).content.decode()
+    assert "Answered with" in page
+    assert 'href="/gifts/IFE-0070/"' in page
+    answer = client.get(reverse("gifts:detail", args=["IFE-0070"])).content.decode()
+    assert "Given in return for" in answer
+    assert 'href="/gifts/IFE-0056/"' in answer
+    assert "Where to see it" not in answer
