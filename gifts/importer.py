@@ -32,7 +32,13 @@ from gifts.models import (
     Resolution,
     Source,
 )
-from museum.models import DatePrecision, PublicationStatus, refresh_planner_statistics
+from gifts.search import document
+from museum.models import (
+    CollectionState,
+    DatePrecision,
+    PublicationStatus,
+    refresh_planner_statistics,
+)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "collection"
 
@@ -437,6 +443,20 @@ class CollectionImporter:
             if occasion:
                 occasion_dates[occasion].append((date, precision))
 
+            search_title, search_body = document(
+                title=data["title"],
+                donor=data["counterpart"],
+                donor_title=data["counterpart_title"],
+                country=self.countries[data["country"]].data["name"]
+                if data["country"] in self.countries
+                else "",
+                occasion=occasion,
+                category=data["category"],
+                recipient=self.leaders[data["leader"]].data["name"]
+                if data["leader"] in self.leaders
+                else institution,
+                note=data["note"],
+            )
             category = self.categories.get(data["category"])
             resolution_numbers = (
                 category.data["resolution_numbers"] if category and sanctions else []
@@ -464,6 +484,8 @@ class CollectionImporter:
                 "confidence": confidence,
                 "note": data["note"],
                 "status": PublicationStatus.PUBLISHED,
+                "search_title": search_title,
+                "search_body": search_body,
             }
             self.gift_links[ref] = {
                 "reciprocal_of": reciprocal,
@@ -508,6 +530,7 @@ class CollectionImporter:
         except IntegrityError as error:
             raise ImportFailed([f"the database refused the import: {error}"]) from error
         if self.report.changed:
+            CollectionState.bump()
             refresh_planner_statistics(Gift, Donor, Country, Occasion, Citation)
         return self.report
 

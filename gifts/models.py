@@ -213,7 +213,12 @@ class GiftQuerySet(models.QuerySet):
         return self.filter(is_specimen=False)
 
     def for_listing(self):
-        return self.select_related("leader", "donor", "country", "category")
+        """What a gift card shows: its people, place, category and first image, in one query."""
+        first_image = GiftImage.objects.filter(gift=models.OuterRef("pk")).order_by("order", "id")
+        return self.select_related("leader", "donor", "country", "category").annotate(
+            card_image_path=models.Subquery(first_image.values("image")[:1]),
+            card_image_alt=models.Subquery(first_image.values("alt_text")[:1]),
+        )
 
     def dates(self, field_name, kind, order="ASC"):
         """
@@ -392,6 +397,9 @@ class Gift(AuditedModel):
         editable=False,
         help_text="Made by generate_specimens for scale testing; not part of the collection.",
     )
+    # Normalised text for full-text search (gifts.search), kept up to date on save.
+    search_title = models.TextField("search title", blank=True, editable=False)
+    search_body = models.TextField("search text", blank=True, editable=False)
 
     objects = GiftQuerySet.as_manager()
 
@@ -427,7 +435,13 @@ class Gift(AuditedModel):
         return f"{self.accession_number} {self.title}"
 
     def save(self, *args, **kwargs):
+        from gifts.search import gift_document
+
         self.slug = slugify(self.title)[:300]
+        self.search_title, self.search_body = gift_document(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "slug", "search_title", "search_body"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -466,6 +480,12 @@ class Gift(AuditedModel):
     @property
     def is_held(self):
         return self.direction == self.Direction.RECEIVED
+
+    @property
+    def card_image_url(self):
+        """The first image's address, when the gift was loaded with for_listing()."""
+        path = getattr(self, "card_image_path", None)
+        return GiftImage._meta.get_field("image").storage.url(path) if path else ""
 
 
 class Citation(models.Model):

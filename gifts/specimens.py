@@ -23,7 +23,13 @@ from django.utils.text import slugify
 from donors.models import Continent, Country, Donor
 from exhibitions.models import Showroom
 from gifts.models import Category, Gift, Leader, Occasion
-from museum.models import DatePrecision, PublicationStatus, refresh_planner_statistics
+from gifts.search import document
+from museum.models import (
+    CollectionState,
+    DatePrecision,
+    PublicationStatus,
+    refresh_planner_statistics,
+)
 
 BATCH_SIZE = 2000
 
@@ -198,7 +204,8 @@ class SpecimenGenerator:
             countries = self.make_countries()
             donors = self.make_donors(countries)
             occasions = self.make_occasions(countries)
-            created = self.make_gifts(leaders, categories, showrooms, donors, occasions)
+            created = self.make_gifts(leaders, categories, showrooms, donors, occasions, countries)
+            CollectionState.bump()
         refresh_planner_statistics(Gift, Donor, Occasion, Country)
         return {
             "countries": len(countries),
@@ -274,8 +281,9 @@ class SpecimenGenerator:
         self.progress(f"{len(occasions):,} specimen occasions added")
         return by_country
 
-    def make_gifts(self, leaders, categories, showrooms, donors, occasions):
+    def make_gifts(self, leaders, categories, showrooms, donors, occasions, countries):
         rng = self.rng
+        countries_by_id = {country.pk: country for country in countries}
         donor_weights = list(itertools.accumulate(zipf_weights(len(donors), exponent=0.9)))
         category_weights = list(itertools.accumulate(zipf_weights(len(categories), exponent=0.6)))
         rooms_by_building = {}
@@ -316,6 +324,14 @@ class SpecimenGenerator:
             roll = rng.random()
             sanctions = "reported" if roll < 0.005 else "possible" if roll < 0.025 else ""
             title = f"{rng.choice(MATERIALS)} {rng.choice(OBJECTS)}{rng.choice(DETAILS)}"
+            search_title, search_body = document(
+                title=title,
+                donor=donor.name,
+                country=countries_by_id[donor.country_id].name,
+                occasion=occasion.name if occasion else "",
+                category=category.name,
+                recipient=leader.name,
+            )
             batch.append(
                 {
                     "accession_number": f"{self.prefix}{index:07d}",
@@ -339,6 +355,8 @@ class SpecimenGenerator:
                         else PublicationStatus.PUBLISHED
                     ),
                     "is_specimen": True,
+                    "search_title": search_title,
+                    "search_body": search_body,
                 }
             )
             if len(batch) == BATCH_SIZE or index == self.count:
@@ -362,4 +380,5 @@ def clear_specimens():
         ]:
             deleted, _ = model.objects.filter(is_specimen=True).delete()
             counts[label] = deleted
+        CollectionState.bump()
     return counts

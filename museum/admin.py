@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from museum.models import PublicationStatus
+from museum.models import CollectionState, PublicationStatus
 
 AUDIT_FIELDS = ("created", "created_by", "updated", "updated_by")
 
@@ -22,8 +22,10 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 def mark_updated(queryset, request, **changes):
-    """A bulk update that keeps the audit fields true."""
-    return queryset.update(**changes, updated=timezone.now(), updated_by=request.user)
+    """A bulk update that keeps the audit fields and the collection version true."""
+    count = queryset.update(**changes, updated=timezone.now(), updated_by=request.user)
+    CollectionState.bump()
+    return count
 
 
 class PublishingAdmin(AuditedAdmin):

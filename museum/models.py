@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 
 
 class AuditedModel(models.Model):
@@ -70,3 +71,34 @@ def refresh_planner_statistics(*models):
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
         else:
             cursor.execute("ANALYZE")
+
+
+class CollectionState(models.Model):
+    """
+    One row whose version goes up whenever anything a visitor can see changes. Each web worker
+    keeps the collection's listing columns in memory (gifts.listing) and reloads them when the
+    version it loaded is no longer the current one.
+    """
+
+    version = models.PositiveBigIntegerField("version", default=1)
+    changed = models.DateTimeField("changed", auto_now=True)
+
+    class Meta:
+        verbose_name = "collection state"
+        verbose_name_plural = "collection state"
+
+    def __str__(self):
+        return f"Collection version {self.version}"
+
+    @classmethod
+    def current_key(cls):
+        """(version, changed): the time tells two versions with one number apart, as happens
+        when a transaction that moved the version on is rolled back and another moves it again."""
+        return cls.objects.filter(pk=1).values_list("version", "changed").first() or (0, None)
+
+    @classmethod
+    def bump(cls):
+        from django.utils import timezone
+
+        if not cls.objects.filter(pk=1).update(version=F("version") + 1, changed=timezone.now()):
+            cls.objects.get_or_create(pk=1)

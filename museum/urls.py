@@ -15,7 +15,12 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("gifts/", include("gifts.urls")),
+    # Each app's urls.py carries its own top-level paths (gifts: /gifts/, /leaders/,
+    # /occasions/; donors: /donors/, /countries/; exhibitions: /visit/, /showrooms/,
+    # /exhibitions/).
+    path("", include("gifts.urls")),
+    path("", include("donors.urls")),
+    path("", include("exhibitions.urls")),
     path(ADMIN_URL, admin.site.urls),
 ]
 
