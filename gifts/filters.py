@@ -1,27 +1,158 @@
-import django_filters
+"""
+The gift listing's query string: what each key means, what values it takes, and the error a
+visitor sees for a value that does not exist.
 
-from donors.models import Country, Donor
-from exhibitions.models import Building, Showroom
-from gifts.models import Category, Gift, Leader, Occasion
+The FilterSet validates against the in-memory collection (gifts.listing), so checking a donor's
+slug among 10,000 costs a dictionary look-up, not a query. It can filter a queryset too
+(``filterset.qs``); the listing itself is answered by gifts.listing from ``selection()``, and
+the tests check that both give the same gifts.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+
+from gifts import listing, search
+from gifts.models import Gift, GiftImage
+
+# Query-string key -> (dimension in gifts.listing, ORM path, what a visitor calls it)
+KEYED_FILTERS = {
+    "leader": ("leader", "leader__slug", "leader"),
+    "country": ("country", "country__code", "country"),
+    "continent": ("continent", "country__continent", "continent"),
+    "donor": ("donor", "donor__slug", "donor"),
+    "donor_kind": ("donor_kind", "donor__kind", "kind of donor"),
+    "category": ("category", "category__slug", "category"),
+    "occasion": ("occasion", "occasion__slug", "occasion"),
+    "building": ("building", "showroom__building__slug", "building"),
+    "showroom": ("showroom", "showroom__slug", "showroom"),
+    "sanctions": ("sanctions", "sanctions", "sanctions assessment"),
+    "confidence": ("confidence", "confidence", "confidence mark"),
+}
+MAX_VALUES = 50
+
+
+class KeysField(forms.MultipleChoiceField):
+    """Several values of one key, each checked against the collection's keys in one look-up."""
+
+    def __init__(self, *, allowed=None, noun="value", **kwargs):
+        super().__init__(choices=(), **kwargs)
+        self.allowed = allowed or {}
+        self.noun = noun
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > MAX_VALUES:
+            raise forms.ValidationError(f"Choose at most {MAX_VALUES} of them.", code="too_many")
+        unknown = [item for item in value if item not in self.allowed]
+        if unknown:
+            names = ", ".join(f"“{item[:60]}”" for item in unknown[:3])
+            raise forms.ValidationError(
+                f"There is no {self.noun} {names} in the collection.", code="unknown"
+            )
+
+
+class KeysFilter(django_filters.MultipleChoiceFilter):
+    field_class = KeysField
+
+
+class YearField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(**kwargs)
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = YearField
+
+
+class YesNoField(forms.Field):
+    """true/false (or yes/no, 1/0); anything else is an error, not silently ignored."""
+
+    values = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        answer = self.values.get(str(value).strip().lower())
+        if answer is None:
+            raise forms.ValidationError("Choose true or false.", code="invalid")
+        return answer
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    field_class = YesNoField
 
 
 class GiftFilter(django_filters.FilterSet):
-    leader = django_filters.ModelChoiceFilter(queryset=Leader.objects.all(), to_field_name="slug")
-    country = django_filters.ModelChoiceFilter(queryset=Country.objects.all(), to_field_name="code")
-    donor = django_filters.ModelChoiceFilter(queryset=Donor.objects.all(), to_field_name="slug")
-    category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), to_field_name="slug"
-    )
-    occasion = django_filters.ModelChoiceFilter(
-        queryset=Occasion.objects.all(), to_field_name="slug"
-    )
-    building = django_filters.ModelChoiceFilter(
-        field_name="showroom__building", queryset=Building.objects.all(), to_field_name="slug"
-    )
-    showroom = django_filters.ModelChoiceFilter(
-        queryset=Showroom.objects.all(), to_field_name="slug"
+    leader = KeysFilter(field_name="leader__slug")
+    country = KeysFilter(field_name="country__code")
+    continent = KeysFilter(field_name="country__continent")
+    donor = KeysFilter(field_name="donor__slug")
+    donor_kind = KeysFilter(field_name="donor__kind")
+    category = KeysFilter(field_name="category__slug")
+    occasion = KeysFilter(field_name="occasion__slug")
+    building = KeysFilter(field_name="showroom__building__slug")
+    showroom = KeysFilter(field_name="showroom__slug")
+    sanctions = KeysFilter(field_name="sanctions")
+    confidence = KeysFilter(field_name="confidence")
+    year_from = YearFilter(field_name="date_received__year", lookup_expr="gte", label="From year")
+    year_to = YearFilter(field_name="date_received__year", lookup_expr="lte", label="To year")
+    on_display = YesNoFilter(field_name="on_display", label="On display")
+    has_image = YesNoFilter(method="filter_has_image", label="With a photograph")
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
+    sort = django_filters.ChoiceFilter(
+        choices=list(listing.SORTS.items()), method="filter_sort", empty_label=None
     )
 
     class Meta:
         model = Gift
-        fields = ["leader", "country", "donor", "category", "occasion", "building", "showroom"]
+        fields = []
+
+    def __init__(self, data=None, *args, collection=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.collection = collection or listing.collection()
+        for key, (dimension, _, noun) in KEYED_FILTERS.items():
+            self.filters[key].extra.update(
+                allowed=self.collection.dimensions[dimension].by_key, noun=noun
+            )
+
+    def filter_has_image(self, queryset, name, value):
+        images = Exists(GiftImage.objects.filter(gift=OuterRef("pk")))
+        return queryset.filter(images if value else ~images)
+
+    def filter_search(self, queryset, name, value):
+        # A query of punctuation alone has no words to match: it finds nothing, not everything.
+        ids, _ = search.matches(value, self.collection.leader_spellings)
+        return queryset.filter(pk__in=ids)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # the order comes from gifts.listing
+
+    @property
+    def sort_order(self):
+        value = self.form.cleaned_data.get("sort") if self.is_valid() else None
+        query = self.form.cleaned_data.get("q") if self.is_valid() else ""
+        if value == "relevance" and not query:
+            return listing.DEFAULT_SORT
+        return value or ("relevance" if query else listing.DEFAULT_SORT)
+
+    def selection(self):
+        """The valid query string as a gifts.listing Selection."""
+        data = self.form.cleaned_data
+        selection = listing.Selection(
+            filters={key: data[key] for key in KEYED_FILTERS if data.get(key)},
+            year_from=data.get("year_from"),
+            year_to=data.get("year_to"),
+            on_display=data.get("on_display"),
+            has_image=data.get("has_image"),
+            sort=self.sort_order,
+        )
+        query = data.get("q") or ""
+        if query.strip():
+            selection.search_ids, selection.search_ranks = search.matches(
+                query, self.collection.leader_spellings
+            )
+        return selection

@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef
 
 from donors.models import Continent, Country, Donor
 from exhibitions.models import Building, Showroom
+from gifts import search
 from gifts.models import Category, Gift, GiftImage, Leader, Occasion
 from museum.models import CollectionState
 
@@ -214,6 +215,7 @@ class Collection:
         )
         self.on_display = np.array(on_display, dtype=bool)
         self.has_image = np.array(has_images, dtype=bool)
+        self.leader_spellings = search.leader_spellings()
 
         # Sort keys. Unknown dates sort after known ones whichever the direction.
         ordinals = np.fromiter(
@@ -247,6 +249,18 @@ class Collection:
         return self.orders[sort]
 
     # Answering ---------------------------------------------------------------------------------
+
+    def related(self, dimension, gift_id, limit):
+        """Up to ``limit`` ids sharing the gift's value of a dimension, newest first."""
+        row = self.row_of_id.get(gift_id)
+        if row is None:
+            return []
+        codes = self.dimensions[dimension].codes
+        if codes[row] == len(self.dimensions[dimension].options) - 1:
+            return []  # the gift has no value here (no occasion, say)
+        order = self.order("-date")
+        rows = order[(codes[order] == codes[row]) & (order != row)][:limit]
+        return self.ids[rows].tolist()
 
     def select(self, selection):
         return Result(self, selection)
@@ -331,6 +345,13 @@ class Result:
         mask = self.combined(without=name) if name in self.masks else self.mask
         counts = np.bincount(dimension.codes[mask], minlength=len(dimension.options))
         return list(zip(dimension.options, counts.tolist(), strict=True))
+
+    def flag_counts(self, name):
+        """How many results are (True, False) for on_display or has_image, other filters kept."""
+        mask = self.combined(without=name) if name in self.masks else self.mask
+        flags = getattr(self.collection, name)
+        true = int((flags & mask).sum())
+        return true, int(mask.sum()) - true
 
     def facet_total(self, name):
         """How many results there would be without this facet's own filter."""

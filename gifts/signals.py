@@ -41,3 +41,26 @@ for model in WATCHED:
 def resolutions_changed(action, **kwargs):
     if action.startswith("post_"):
         CollectionState.bump()
+
+
+# A gift's search text carries its donor's, country's, occasion's, category's and leader's names:
+# when one of those records is saved, its gifts' search text is brought up to date.
+SEARCHED_THROUGH = {
+    Donor: "donor",
+    Country: "country",
+    Occasion: "occasion",
+    Category: "category",
+    Leader: "leader",
+}
+
+
+def refresh_search_text(sender, instance, created, raw=False, **kwargs):
+    if created or raw:
+        return
+    from gifts.search import reindex
+
+    reindex(Gift.objects.filter(**{SEARCHED_THROUGH[sender]: instance}))
+
+
+for model in SEARCHED_THROUGH:
+    post_save.connect(refresh_search_text, sender=model, dispatch_uid=f"search-{model.__name__}")

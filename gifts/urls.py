@@ -6,5 +6,7 @@ app_name = "gifts"
 
 urlpatterns = [
     path("gifts/", views.GiftListView.as_view(), name="list"),
+    path("gifts/export.csv", views.export_csv, name="export-csv"),
+    path("gifts/export.json", views.export_json, name="export-json"),
     path("gifts/<str:accession_number>/", views.GiftDetailView.as_view(), name="detail"),
 ]

@@ -1,25 +1,94 @@
-from django.views.generic import DetailView
-from django_filters.views import FilterView
+import csv
+import json
 
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.templatetags.static import static
+from django.views.generic import DetailView, TemplateView
+
+from gifts import facets, listing
 from gifts.filters import GiftFilter
-from gifts.models import Gift
+from gifts.models import Citation, Gift
+
+PER_PAGE = 24
+EXPORT_CHUNK = 1000
 
 
-class GiftListView(FilterView):
-    """The published holdings; a filter value that does not exist answers 400 with the reason."""
+def page_number(request):
+    value = request.GET.get("page", "1")
+    if not value.isdigit() or int(value) < 1:
+        raise Http404("There is no such page.")
+    return int(value)
 
-    filterset_class = GiftFilter
-    paginate_by = 24
+
+def gifts_in_order(ids, queryset):
+    by_id = queryset.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+class GiftListView(TemplateView):
+    """
+    The published holdings, filtered, searched, sorted and counted by gifts.listing. A value in
+    the query string that does not exist answers 400 with the reason and no results, never a
+    silently different list.
+    """
+
     template_name = "gifts/gift_list.html"
 
-    def get_queryset(self):
-        return Gift.objects.published().holdings().for_listing().order_by("accession_number")
-
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.filterset.errors:
-            response.status_code = 400
-        return response
+        collection = listing.collection()
+        filterset = GiftFilter(request.GET, collection=collection)
+        query = facets.QueryString(request.GET, request.path)
+        number = page_number(request)
+        context = {
+            "filter": filterset,
+            "query": query,
+            "sorts": listing.SORTS,
+            "search_text": request.GET.get("q", "")[:200],
+            "hidden_for_search": query.hidden_fields("q", "sort"),
+            "hidden_for_sort": query.hidden_fields("sort"),
+            "hidden_for_years": query.hidden_fields("year_from", "year_to"),
+            "filtered": bool(query.params),
+        }
+        if not filterset.is_valid():
+            context["errors"] = [
+                (filterset.form.fields[name].label or name, error)
+                for name, errors in filterset.errors.items()
+                for error in errors
+            ]
+            context["clear_url"] = query.without(*filterset.errors)
+            return self.render_to_response(context, status=400)
+
+        selection = filterset.selection()
+        result = collection.select(selection)
+        last_page = max(1, -(-result.count // PER_PAGE))
+        if number > last_page:
+            raise Http404("There is no such page.")
+        ids = result.page_ids(number, PER_PAGE)
+        search_text = filterset.form.cleaned_data.get("q") or ""
+        context.update(
+            result=result,
+            selection=selection,
+            search_text=search_text,
+            gifts=gifts_in_order(ids, Gift.objects.for_listing()),
+            panels=[
+                *facets.panels(result, query, selection),
+                facets.decade_panel(result, query, selection),
+                *facets.flag_panels(result, query, selection),
+            ],
+            chips=facets.chips(collection, query, selection, search_text),
+            widening=[]
+            if result.count
+            else facets.widening(result, collection, query, selection, search_text),
+            page=number,
+            last_page=last_page,
+            pages=facets.page_numbers(number, last_page),
+            first_shown=(number - 1) * PER_PAGE + 1,
+            last_shown=min(number * PER_PAGE, result.count),
+            listing_context=query.encoded,
+            sort=selection.sort,
+        )
+        return self.render_to_response(context)
 
 
 class GiftDetailView(DetailView):
@@ -33,13 +102,157 @@ class GiftDetailView(DetailView):
     def get_queryset(self):
         gifts = Gift.objects.select_related(
             "leader",
-            "donor",
-            "country",
+            "donor__country",
+            "country__successor",
             "category",
             "occasion",
             "showroom__building",
             "reciprocal_of",
-        ).prefetch_related("images", "citations__source", "resolutions", "answered_by")
+        ).prefetch_related(
+            "images",
+            "resolutions",
+            "answered_by",
+            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+        )
         if self.request.user.is_staff:
             return gifts
         return gifts.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        gift = self.object
+        collection = listing.collection()
+        related = {
+            "donor": collection.related("donor", gift.pk, 4),
+            "occasion": collection.related("occasion", gift.pk, 4),
+            "country": collection.related("country", gift.pk, 4),
+        }
+        before, after = self.neighbours(collection, gift)
+        wanted = {i for ids in related.values() for i in ids} | {i for i in (before, after) if i}
+        loaded = Gift.objects.for_listing().in_bulk(wanted) if wanted else {}
+        images = list(gift.images.all())
+        context.update(
+            first_image=images[0] if images else None,
+            related_by_donor=[loaded[i] for i in related["donor"] if i in loaded],
+            related_by_occasion=[loaded[i] for i in related["occasion"] if i in loaded],
+            related_by_country=[loaded[i] for i in related["country"] if i in loaded],
+            previous_gift=loaded.get(before),
+            next_gift=loaded.get(after),
+            listing_context=self.request.GET.get("in", ""),
+            canonical_url=self.request.build_absolute_uri(gift.get_absolute_url()),
+            json_ld=json.dumps(self.json_ld(gift), ensure_ascii=False).replace("</", "<\\/"),
+        )
+        return context
+
+    def neighbours(self, collection, gift):
+        """Previous and next gift in the listing the visitor came from (?in=<its query>)."""
+        context = self.request.GET.get("in")
+        if not context or len(context) > 2000:
+            return None, None
+        filterset = GiftFilter(QueryDict(context), collection=collection)
+        if not filterset.is_valid():
+            return None, None
+        return collection.select(filterset.selection()).neighbours(gift.pk)
+
+    def json_ld(self, gift):
+        url = self.request.build_absolute_uri(gift.get_absolute_url())
+        images = [self.request.build_absolute_uri(image.image.url) for image in gift.images.all()]
+        data = {
+            "@context": "https://schema.org",
+            "@type": "CreativeWork",
+            "@id": url,
+            "url": url,
+            "name": gift.title,
+            "identifier": gift.accession_number,
+            "description": gift.description or gift.note or gift.title,
+            "image": images or self.request.build_absolute_uri(static("img/placeholder.svg")),
+            "genre": gift.category.name,
+            "provider": {
+                "@type": "Person" if gift.donor.kind == "individual" else "Organization",
+                "name": gift.donor.name,
+            },
+            "countryOfOrigin": {"@type": "Country", "name": gift.country.name},
+            "citation": [
+                f"{citation.source.publisher}, {citation.source.title}"
+                for citation in gift.citations.all()
+            ],
+        }
+        if gift.date_received:
+            data["temporalCoverage"] = gift.display_date
+        if gift.leader_id:
+            data["recipient"] = {"@type": "Person", "name": gift.leader.name}
+        return data
+
+
+EXPORT_FIELDS = [
+    ("accession_number", lambda g: g.accession_number),
+    ("title", lambda g: g.title),
+    ("recipient", lambda g: g.recipient),
+    ("donor", lambda g: g.donor.name),
+    ("donor_title", lambda g: g.donor_title),
+    ("country", lambda g: g.country.name),
+    ("country_code", lambda g: g.country.code),
+    ("date", lambda g: g.display_date),
+    ("date_note", lambda g: g.date_note),
+    ("occasion", lambda g: g.occasion.name if g.occasion_id else ""),
+    ("category", lambda g: g.category.name),
+    ("showroom", lambda g: str(g.showroom) if g.showroom_id else ""),
+    ("on_display", lambda g: g.on_display),
+    ("sanctions", lambda g: g.sanctions),
+    ("confidence", lambda g: g.confidence),
+]
+
+
+def export(request, fmt):
+    """The listing's current results (same query string) as CSV or JSON, streamed in chunks."""
+    collection = listing.collection()
+    filterset = GiftFilter(request.GET, collection=collection)
+    if not filterset.is_valid():
+        reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
+        return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
+    ids = collection.select(filterset.selection()).all_ids()
+    base = request.build_absolute_uri("/")[:-1]
+    gifts = Gift.objects.select_related(
+        "leader", "donor", "country", "occasion", "category", "showroom"
+    )
+
+    def records():
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            for gift in gifts_in_order(ids[start : start + EXPORT_CHUNK], gifts):
+                row = {name: value(gift) for name, value in EXPORT_FIELDS}
+                row["url"] = base + gift.get_absolute_url()
+                yield row
+
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_lines(records()), content_type="text/csv")
+    else:
+        response = StreamingHttpResponse(json_lines(records()), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="friendship-gifts.{fmt}"'
+    return response
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(records):
+    writer = csv.writer(Echo())
+    yield writer.writerow([name for name, _ in EXPORT_FIELDS] + ["url"])
+    for record in records:
+        yield writer.writerow(list(record.values()))
+
+
+def json_lines(records):
+    yield "["
+    for index, record in enumerate(records):
+        yield ("," if index else "") + "\n" + json.dumps(record, ensure_ascii=False)
+    yield "\n]\n"
+
+
+def export_csv(request):
+    return export(request, "csv")
+
+
+def export_json(request):
+    return export(request, "json")

@@ -1,0 +1,230 @@
+"""
+What the gift listing shows around its results: facet panels with counts, the active filters as
+removable chips, suggestions for an empty result, and page numbers. Every link is built from the
+current query string, so each view of the listing is a shareable address.
+"""
+
+from dataclasses import dataclass, field
+
+from gifts.filters import KEYED_FILTERS
+
+# Facet panels in the order they appear: key, heading, how many options a long list shows.
+PANELS = [
+    ("leader", "Leader", None),
+    ("continent", "Continent", None),
+    ("country", "Country", None),
+    ("donor_kind", "Kind of donor", None),
+    ("donor", "Donor", 30),
+    ("category", "Category", None),
+    ("occasion", "Occasion", 20),
+    ("building", "Building", None),
+    ("showroom", "Showroom", 30),
+    ("sanctions", "UN sanctions", None),
+    ("confidence", "Confidence", None),
+]
+LONG_LIST = 12  # panels with more options than this start collapsed and get a filter box
+FLAGS = [("on_display", "On display"), ("has_image", "With a photograph")]
+
+
+@dataclass
+class Choice:
+    label: str
+    count: int
+    url: str
+    selected: bool = False
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    choices: list = field(default_factory=list)
+    long: bool = False
+    hidden_count: int = 0
+
+    @property
+    def active(self):
+        return any(choice.selected for choice in self.choices)
+
+
+@dataclass
+class Chip:
+    label: str
+    url: str
+
+
+class QueryString:
+    """The listing's query string, and the addresses one change away from it."""
+
+    def __init__(self, params, path):
+        self.params = params.copy()
+        self.params.pop("page", None)
+        self.params.pop("partial", None)
+        self.path = path
+
+    def url(self, params):
+        query = params.urlencode()
+        return f"{self.path}?{query}" if query else self.path
+
+    def toggle(self, key, value):
+        params = self.params.copy()
+        values = params.getlist(key)
+        params.setlist(
+            key, [v for v in values if v != value] if value in values else [*values, value]
+        )
+        return self.url(params)
+
+    def without(self, *keys, value=None):
+        params = self.params.copy()
+        for key in keys:
+            if value is None:
+                params.pop(key, None)
+            else:
+                params.setlist(key, [v for v in params.getlist(key) if v != value])
+        return self.url(params)
+
+    def replace(self, **values):
+        params = self.params.copy()
+        for key, value in values.items():
+            params[key] = str(value)
+        return self.url(params)
+
+    def hidden_fields(self, *exclude):
+        """(name, value) pairs to carry the other filters through a form."""
+        return [
+            (key, value)
+            for key, values in self.params.lists()
+            if key not in exclude
+            for value in values
+        ]
+
+    @property
+    def encoded(self):
+        return self.params.urlencode()
+
+
+def panels(result, query, selection):
+    built = []
+    for key, title, limit in PANELS:
+        selected = set(selection.filters.get(key, []))
+        options = [
+            (option, count)
+            for option, count in result.facet_counts(KEYED_FILTERS[key][0])
+            if option.key
+        ]
+        long = limit is not None or len(options) > LONG_LIST
+        hidden = 0
+        if long:
+            # Long lists: the options that would find something, the largest first.
+            options = [(o, c) for o, c in options if c or o.key in selected]
+            options.sort(key=lambda item: (-item[1], item[0].label))
+            if limit and len(options) > limit:
+                keep = {o.key for o, _ in options[:limit]} | selected
+                hidden = len(options) - len(keep)
+                options = [(o, c) for o, c in options if o.key in keep]
+        choices = [
+            Choice(option.label, count, query.toggle(key, option.key), option.key in selected)
+            for option, count in options
+        ]
+        built.append(Panel(key, title, choices, long=long, hidden_count=hidden))
+    return built
+
+
+def decade_panel(result, query, selection):
+    choices = []
+    for option, count in result.facet_counts("decade"):
+        if not option.key:
+            continue
+        start = int(option.key)
+        selected = selection.year_from == start and selection.year_to == start + 9
+        url = (
+            query.without("year_from", "year_to")
+            if selected
+            else query.replace(year_from=start, year_to=start + 9)
+        )
+        choices.append(Choice(option.label, count, url, selected))
+    return Panel(key="decade", title="Decade", choices=choices)
+
+
+def flag_panels(result, query, selection):
+    built = []
+    for key, title in FLAGS:
+        true, false = result.flag_counts(key)
+        current = getattr(selection, key)
+        choices = [
+            Choice("Yes", true, _flag_url(query, key, "true", current is True), current is True),
+            Choice("No", false, _flag_url(query, key, "false", current is False), current is False),
+        ]
+        built.append(Panel(key=key, title=title, choices=choices))
+    return built
+
+
+def _flag_url(query, key, value, selected):
+    return query.without(key) if selected else query.replace(**{key: value})
+
+
+def chips(collection, query, selection, search_text):
+    built = []
+    for key, values in selection.filters.items():
+        dimension = collection.dimensions[KEYED_FILTERS[key][0]]
+        noun = KEYED_FILTERS[key][2]
+        for value in values:
+            option = dimension.options[dimension.by_key[value]]
+            built.append(
+                Chip(f"{noun.capitalize()}: {option.label}", query.without(key, value=value))
+            )
+    if selection.year_from is not None or selection.year_to is not None:
+        if selection.year_from is not None and selection.year_to is not None:
+            label = f"Years {selection.year_from} to {selection.year_to}"
+        elif selection.year_from is not None:
+            label = f"From {selection.year_from}"
+        else:
+            label = f"Until {selection.year_to}"
+        built.append(Chip(label, query.without("year_from", "year_to")))
+    for key, title in FLAGS:
+        value = getattr(selection, key)
+        if value is not None:
+            built.append(Chip(f"{title}: {'yes' if value else 'no'}", query.without(key)))
+    if search_text:
+        built.append(Chip(f"Search: {search_text}", query.without("q")))
+    return built
+
+
+def widening(result, collection, query, selection, search_text):
+    """For an empty result: each filter whose removal would find gifts, with how many."""
+    suggestions = []
+    names = {
+        "year": ("year_from", "year_to"),
+        "on_display": ("on_display",),
+        "has_image": ("has_image",),
+        "q": ("q",),
+    }
+    for name in result.masks:
+        total = result.facet_total(name)
+        if not total:
+            continue
+        if name in names:
+            label = {
+                "year": "the years",
+                "on_display": "“on display”",
+                "has_image": "“with a photograph”",
+                "q": f"the search “{search_text}”",
+            }[name]
+            url = query.without(*names[name])
+        else:
+            key = next(k for k, spec in KEYED_FILTERS.items() if spec[0] == name)
+            label = f"the {KEYED_FILTERS[key][2]} filter"
+            url = query.without(key)
+        suggestions.append(Chip(f"Remove {label}: {total:,} gift{'s' if total != 1 else ''}", url))
+    return suggestions
+
+
+def page_numbers(number, last, around=2):
+    """Page numbers to show, with None where a gap is: 1 … 4 5 [6] 7 8 … 40."""
+    pages = sorted({1, last, *range(max(1, number - around), min(last, number + around) + 1)})
+    shown = []
+    for page in pages:
+        if shown and page - shown[-1] > 1:
+            shown.append(None)
+        shown.append(page)
+    return shown
