@@ -54,7 +54,7 @@ class Leader(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("gifts:list") + f"?leader={self.slug}"
+        return reverse("gifts:leader", kwargs={"slug": self.slug})
 
     @property
     def spellings(self):

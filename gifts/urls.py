@@ -9,4 +9,7 @@ urlpatterns = [
     path("gifts/export.csv", views.export_csv, name="export-csv"),
     path("gifts/export.json", views.export_json, name="export-json"),
     path("gifts/<str:accession_number>/", views.GiftDetailView.as_view(), name="detail"),
+    path("leaders/", views.LeaderListView.as_view(), name="leaders"),
+    path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader"),
+    path("occasions/", views.OccasionTimelineView.as_view(), name="occasions"),
 ]

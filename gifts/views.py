@@ -1,14 +1,18 @@
 import csv
+import datetime
 import json
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
+from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.templatetags.static import static
-from django.views.generic import DetailView, TemplateView
+from django.urls import reverse
+from django.views.generic import DetailView, ListView, TemplateView
 
 from gifts import facets, listing
 from gifts.filters import GiftFilter
-from gifts.models import Citation, Gift
+from gifts.models import Citation, Gift, Leader, Occasion
+from museum import charts
 
 PER_PAGE = 24
 EXPORT_CHUNK = 1000
@@ -256,3 +260,107 @@ def export_csv(request):
 
 def export_json(request):
     return export(request, "json")
+
+
+class LeaderListView(ListView):
+    model = Leader
+    template_name = "gifts/leader_list.html"
+    context_object_name = "leaders"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = listing.collection().counts("leader")
+        context["rows"] = [(leader, counts.get(leader.slug, 0)) for leader in context["leaders"]]
+        return context
+
+
+class LeaderDetailView(DetailView):
+    model = Leader
+    template_name = "gifts/leader_detail.html"
+    context_object_name = "leader"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        leader = self.object
+        collection = listing.collection()
+        mine = {"leader": [leader.slug]}
+        decades = collection.counts("decade", **mine)
+        countries = collection.counts("country", **mine)
+        country_names = {o.key: o.label for o in collection.dimensions["country"].options}
+        top_countries = sorted(countries.items(), key=lambda item: (-item[1], item[0]))[:10]
+        recent = collection.select(listing.Selection(filters=mine)).page_ids(1, 6)
+        base = f"{reverse('gifts:list')}?leader={leader.slug}"
+        context.update(
+            gift_count=collection.counts("leader").get(leader.slug, 0),
+            decade_chart=charts.bar_chart(
+                charts.trim(
+                    [
+                        (
+                            f"{decade}s",
+                            decades.get(str(decade), 0),
+                            f"{base}&year_from={decade}&year_to={decade + 9}",
+                        )
+                        for decade in decade_range(decades)
+                    ]
+                ),
+                id="leader-decades",
+                title=f"Gifts to {leader.name} by decade received",
+                label_heading="Decade",
+            ),
+            country_chart=charts.bar_chart(
+                [(country_names[code], n, f"{base}&country={code}") for code, n in top_countries],
+                id="leader-countries",
+                title=f"Countries that gave most to {leader.name}",
+                label_heading="Country",
+            ),
+            recent_gifts=gifts_in_order(recent, Gift.objects.for_listing()),
+            listing_url=base,
+        )
+        return context
+
+
+def decade_range(decades):
+    years = sorted(int(key) for key in decades)
+    return range(years[0], years[-1] + 10, 10) if years else []
+
+
+class OccasionTimelineView(TemplateView):
+    """Occasions in date order, a decade at a time (?decade=1990), with their gift counts."""
+
+    template_name = "gifts/occasion_list.html"
+
+    def get(self, request, *args, **kwargs):
+        by_decade = dict(
+            Occasion.objects.annotate(decade=(ExtractYear("start_date") / 10) * 10)
+            .values_list("decade")
+            .annotate(n=Count("id"))
+            .order_by("decade")
+            .values_list("decade", "n")
+        )
+        decades = [d for d in by_decade if d is not None]
+        requested = request.GET.get("decade")
+        if requested == "unknown":
+            decade = None
+        elif requested:
+            if not requested.isdigit() or int(requested) not in by_decade:
+                raise Http404("There are no occasions in that decade.")
+            decade = int(requested)
+        else:
+            decade = decades[-1] if decades else None
+        occasions = Occasion.objects.order_by("start_date", "name")
+        if decade is None:
+            occasions = occasions.filter(start_date__isnull=True)
+        else:
+            occasions = occasions.filter(
+                start_date__gte=datetime.date(decade, 1, 1),
+                start_date__lt=datetime.date(decade + 10, 1, 1),
+            )
+        counts = listing.collection().counts("occasion")
+        context = {
+            "decades": [(d, by_decade[d]) for d in decades],
+            "undated": by_decade.get(None, 0),
+            "decade": decade,
+            "requested": requested,
+            "rows": [(occasion, counts.get(occasion.slug, 0)) for occasion in occasions],
+        }
+        return self.render_to_response(context)
