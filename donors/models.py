@@ -62,6 +62,9 @@ class Country(AuditedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("donors:country", kwargs={"code": self.code})
+
 
 class DonorQuerySet(models.QuerySet):
     def documented(self):
@@ -120,4 +123,4 @@ class Donor(AuditedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("gifts:list") + f"?donor={self.slug}"
+        return reverse("donors:detail", kwargs={"slug": self.slug})

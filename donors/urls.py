@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from donors import views
 
 app_name = "donors"
 
-urlpatterns = []
+urlpatterns = [
+    path("donors/", views.DonorListView.as_view(), name="list"),
+    path("donors/<slug:slug>/", views.DonorDetailView.as_view(), name="detail"),
+    path("countries/", views.CountryListView.as_view(), name="countries"),
+    path("countries/<str:code>/", views.CountryDetailView.as_view(), name="country"),
+]

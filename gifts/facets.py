@@ -117,7 +117,7 @@ def panels(result, query, selection):
         if long:
             # Long lists: the options that would find something, the largest first.
             options = [(o, c) for o, c in options if c or o.key in selected]
-            options.sort(key=lambda item: (-item[1], item[0].label))
+            options.sort(key=lambda item: (item[0].key not in selected, -item[1], item[0].label))
             if limit and len(options) > limit:
                 keep = {o.key for o, _ in options[:limit]} | selected
                 hidden = len(options) - len(keep)
