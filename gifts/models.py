@@ -218,6 +218,9 @@ class GiftQuerySet(models.QuerySet):
         return self.select_related("leader", "donor", "country", "category").annotate(
             card_image_path=models.Subquery(first_image.values("image")[:1]),
             card_image_alt=models.Subquery(first_image.values("alt_text")[:1]),
+            card_image_renditions=models.Subquery(
+                first_image.values("renditions")[:1], output_field=models.JSONField()
+            ),
         )
 
     def dates(self, field_name, kind, order="ASC"):
@@ -487,6 +490,10 @@ class Gift(AuditedModel):
         path = getattr(self, "card_image_path", None)
         return GiftImage._meta.get_field("image").storage.url(path) if path else ""
 
+    @property
+    def card_image_srcset(self):
+        return srcset(getattr(self, "card_image_renditions", None))
+
 
 class Citation(models.Model):
     """Links a gift to a source, saying which claim the source supports where that is known."""
@@ -540,6 +547,13 @@ class GiftImage(models.Model):
     caption = models.CharField("caption", max_length=300, blank=True)
     credit = models.CharField("credit", max_length=200, blank=True)
     order = models.PositiveSmallIntegerField("order", default=0)
+    renditions = models.JSONField(
+        "renditions",
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Smaller WebP copies by width, made once when the image is saved.",
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -552,3 +566,27 @@ class GiftImage(models.Model):
 
     def __str__(self):
         return self.alt_text
+
+    def save(self, *args, **kwargs):
+        made_for = self.renditions.get("source") if self.renditions else None
+        super().save(*args, **kwargs)
+        if self.image and made_for != self.image.name:
+            from gifts.images import make_renditions
+
+            self.renditions = make_renditions(self.image)
+            super().save(update_fields=["renditions"])
+
+    @property
+    def srcset(self):
+        return srcset(self.renditions)
+
+
+def srcset(renditions):
+    """'url 320w, url 640w, …' from a renditions dict (see gifts.images)."""
+    if not renditions:
+        return ""
+    storage = GiftImage._meta.get_field("image").storage
+    return ", ".join(
+        f"{storage.url(path)} {width}w"
+        for width, path in sorted(renditions.get("widths", {}).items(), key=lambda i: int(i[0]))
+    )

@@ -79,3 +79,33 @@ def test_a_file_that_is_not_an_image_is_refused(admin_client, collection):
     assert response.status_code == 200
     assert "Upload a valid image" in response.content.decode()
     assert not gift.images.exists()
+
+
+def test_renditions_are_made_once_and_used_in_srcset(admin_client, client, collection):
+    gift = Gift.objects.get(accession_number="IFE-0031")
+    change = reverse("admin:gifts_gift_change", args=[gift.pk])
+    form = admin_client.get(change).context["adminform"].form
+    admin_client.post(
+        change,
+        inline_post(
+            form,
+            **{"images-0-image": png(1600, 1200), "images-0-alt_text": "A porcelain vase"},
+        ),
+    )
+    image = gift.images.get()
+    assert sorted(image.renditions["widths"], key=int) == ["320", "640", "1280"]
+    for name in image.renditions["widths"].values():
+        assert name.endswith(".webp")
+        assert image.image.storage.exists(name)
+    page = client.get(gift.get_absolute_url()).content.decode()
+    assert "-320w.webp 320w" in page and "-1280w.webp 1280w" in page
+    card_page = client.get("/gifts/", {"q": "ceramic vase jiang"}).content.decode()
+    assert "-640w.webp 640w" in card_page
+
+
+def test_a_small_image_is_not_enlarged(db, collection):
+    from gifts.models import GiftImage
+
+    gift = Gift.objects.get(accession_number="IFE-0031")
+    image = GiftImage.objects.create(gift=gift, image=png(400, 300), alt_text="A vase")
+    assert sorted(image.renditions["widths"], key=int) == ["320", "400"]
