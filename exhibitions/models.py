@@ -27,7 +27,7 @@ class Building(AuditedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("gifts:list") + f"?building={self.slug}"
+        return reverse("exhibitions:visit") + f"#{self.slug}"
 
 
 class Fact(models.Model):
@@ -125,7 +125,7 @@ class Showroom(AuditedModel):
         return f"{self.code} {self.name}"
 
     def get_absolute_url(self):
-        return reverse("gifts:list") + f"?showroom={self.slug}"
+        return reverse("exhibitions:showroom", kwargs={"slug": self.slug})
 
 
 class ExhibitionQuerySet(models.QuerySet):
@@ -164,6 +164,9 @@ class Exhibition(AuditedModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("exhibitions:detail", kwargs={"slug": self.slug})
 
 
 class ExhibitionItem(models.Model):

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from exhibitions import views
 
 app_name = "exhibitions"
 
-urlpatterns = []
+urlpatterns = [
+    path("visit/", views.visit, name="visit"),
+    path("showrooms/<slug:slug>/", views.showroom, name="showroom"),
+    path("exhibitions/", views.ExhibitionListView.as_view(), name="list"),
+    path("exhibitions/<slug:slug>/", views.ExhibitionDetailView.as_view(), name="detail"),
+]
