@@ -3,9 +3,11 @@ import os
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from museum import views
+from museum.sitemaps import SITEMAPS
 
 admin.site.site_header = "Friendship Gifts: curators' desk"
 admin.site.site_title = "Friendship Gifts admin"
@@ -15,6 +17,21 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    # An index of sitemap pages (a page holds 5,000 gifts), and the pages it lists.
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     # Each app's urls.py carries its own top-level paths (gifts: /gifts/, /leaders/,
     # /occasions/; donors: /donors/, /countries/; exhibitions: /visit/, /showrooms/,
     # /exhibitions/).
