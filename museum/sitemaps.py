@@ -1,7 +1,9 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from gifts.models import Gift
+from donors.models import Country, Donor
+from exhibitions.models import Exhibition, Showroom
+from gifts.models import Gift, Leader
 from museum.models import CollectionState
 
 
@@ -11,7 +13,17 @@ class PageSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return ["home", "gifts:list", "statistics"]
+        return [
+            "home",
+            "gifts:list",
+            "gifts:leaders",
+            "donors:list",
+            "donors:countries",
+            "gifts:occasions",
+            "exhibitions:visit",
+            "exhibitions:list",
+            "statistics",
+        ]
 
     def location(self, item):
         return reverse(item)
@@ -47,4 +59,25 @@ class GiftSitemap(Sitemap):
         return CollectionState.current_key()[1]
 
 
-SITEMAPS = {"pages": PageSitemap, "gifts": GiftSitemap}
+class RecordSitemap(Sitemap):
+    """The pages of one kind of record, by their get_absolute_url."""
+
+    limit = 5000
+    changefreq = "monthly"
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def items(self):
+        return self.queryset.order_by("pk")
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "gifts": GiftSitemap,
+    "leaders": RecordSitemap(Leader.objects.all()),
+    "countries": RecordSitemap(Country.objects.documented()),
+    "donors": RecordSitemap(Donor.objects.documented().only("slug")),
+    "showrooms": RecordSitemap(Showroom.objects.only("slug")),
+    "exhibitions": RecordSitemap(Exhibition.objects.published().only("slug")),
+}
