@@ -1,5 +1,6 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
@@ -7,6 +8,7 @@ from donors.filters import DonorFilter
 from donors.models import Continent, Country, Donor
 from gifts import listing
 from gifts.models import Gift, Occasion
+from museum import exports
 
 DONORS_PER_PAGE = 50
 GIFTS_SHOWN = 24
@@ -55,7 +57,9 @@ class DonorListView(TemplateView):
                 donor = by_slug[slug]
                 donor.gift_count = count
                 donors.append(donor)
-        context.update(page_obj=page, donors=donors)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(page_obj=page, donors=donors, export_query=query.urlencode())
         return self.render_to_response(context)
 
 
@@ -177,3 +181,33 @@ class CountryDetailView(DetailView):
             ],
         )
         return context
+
+
+def export_donors(request, fmt):
+    """The donor list's current results (same query string) as CSV or JSON, streamed."""
+    filterset = DonorFilter(request.GET, queryset=Donor.objects.all())
+    if not filterset.is_valid():
+        reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
+        return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
+    ranked = filterset.ranked()
+    counts = dict(ranked)
+    base = request.build_absolute_uri("/")[:-1]
+    donors = Donor.objects.select_related("country")
+
+    def load(slugs):
+        return donors.in_bulk(slugs, field_name="slug")
+
+    def records():
+        for donor in exports.in_chunks([slug for slug, _ in ranked], load):
+            yield {
+                "name": donor.name,
+                "name_original": donor.name_original,
+                "kind": donor.kind,
+                "country": donor.country.name if donor.country else "",
+                "country_code": donor.country.code if donor.country else "",
+                "gifts": counts[donor.slug],
+                "url": base + donor.get_absolute_url(),
+            }
+
+    columns = ["name", "name_original", "kind", "country", "country_code", "gifts", "url"]
+    return exports.stream(fmt, columns, records(), "friendship-gifts-donors")

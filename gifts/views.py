@@ -1,10 +1,9 @@
-import csv
 import datetime
 import json
 
-from django.db.models import Count, Prefetch
-from django.db.models.functions import ExtractYear
-from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.db.models import Count, IntegerField, Prefetch
+from django.db.models.functions import Cast, ExtractYear
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
@@ -12,10 +11,9 @@ from django.views.generic import DetailView, ListView, TemplateView
 from gifts import facets, listing
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
-from museum import charts
+from museum import charts, exports
 
 PER_PAGE = 24
-EXPORT_CHUNK = 1000
 
 
 def page_number(request):
@@ -221,37 +219,13 @@ def export(request, fmt):
     )
 
     def records():
-        for start in range(0, len(ids), EXPORT_CHUNK):
-            for gift in gifts_in_order(ids[start : start + EXPORT_CHUNK], gifts):
-                row = {name: value(gift) for name, value in EXPORT_FIELDS}
-                row["url"] = base + gift.get_absolute_url()
-                yield row
+        for gift in exports.in_chunks(ids, gifts.in_bulk):
+            row = {name: value(gift) for name, value in EXPORT_FIELDS}
+            row["url"] = base + gift.get_absolute_url()
+            yield row
 
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(records()), content_type="text/csv")
-    else:
-        response = StreamingHttpResponse(json_lines(records()), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="friendship-gifts.{fmt}"'
-    return response
-
-
-class Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(records):
-    writer = csv.writer(Echo())
-    yield writer.writerow([name for name, _ in EXPORT_FIELDS] + ["url"])
-    for record in records:
-        yield writer.writerow(list(record.values()))
-
-
-def json_lines(records):
-    yield "["
-    for index, record in enumerate(records):
-        yield ("," if index else "") + "\n" + json.dumps(record, ensure_ascii=False)
-    yield "\n]\n"
+    columns = [name for name, _ in EXPORT_FIELDS] + ["url"]
+    return exports.stream(fmt, columns, records(), "friendship-gifts")
 
 
 def export_csv(request):
@@ -331,7 +305,10 @@ class OccasionTimelineView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         by_decade = dict(
-            Occasion.objects.annotate(decade=(ExtractYear("start_date") / 10) * 10)
+            # The cast makes the division a whole-number one on PostgreSQL too.
+            Occasion.objects.annotate(
+                decade=Cast(ExtractYear("start_date"), IntegerField()) / 10 * 10
+            )
             .values_list("decade")
             .annotate(n=Count("id"))
             .order_by("decade")

@@ -462,3 +462,21 @@ def test_donors_and_countries_link_to_their_pages(db):
     donor = DonorFactory(slug="jimmy-carter", country=CountryFactory(code="USA"))
     assert donor.get_absolute_url() == "/donors/jimmy-carter/"
     assert donor.country.get_absolute_url() == "/countries/USA/"
+
+
+def test_the_donor_list_exports_its_current_results(client, collection):
+    import csv
+    import io
+    import json
+
+    response = client.get("/donors/export.csv", {"country": "RUS", "sort": "gifts"})
+    assert response["Content-Type"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["name"] == "Vladimir Putin"
+    assert rows[0]["gifts"] == "11"
+    listed = client.get("/donors/", {"country": "RUS", "sort": "gifts"})
+    assert [row["name"] for row in rows] == [d.name for d in listed.context["donors"]]
+    assert 'href="/donors/export.csv?country=RUS&amp;sort=gifts"' in listed.content.decode()
+    records = json.loads(b"".join(client.get("/donors/export.json").streaming_content))
+    assert len(records) == 46
+    assert client.get("/donors/export.json", {"kind": "emperor"}).status_code == 400
