@@ -18,11 +18,13 @@ The columns are loaded once per worker and again when the collection version
 the version is one primary-key query per request.
 """
 
+import datetime
 import threading
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
 
 from donors.models import Continent, Country, Donor
 from exhibitions.models import Building, Showroom
@@ -52,7 +54,7 @@ class Option:
 
 
 class Dimension:
-    """A column of codes 0..n-1 and the options the codes stand for."""
+    """A column of codes 0..n-1 and the options the codes stand for (the last one: none)."""
 
     def __init__(self, name, options, codes):
         self.name = name
@@ -64,17 +66,33 @@ class Dimension:
         return [self.by_key[key] for key in keys if key in self.by_key]
 
 
-def dense(values, options_by_id, none_option=None):
-    """Turn database ids into codes 0..n-1; the options list follows the codes."""
-    ids = sorted(options_by_id)
-    position = {id_: code for code, id_ in enumerate(ids)}
-    options = [options_by_id[id_] for id_ in ids]
-    missing = len(options)
-    codes = np.fromiter(
-        (position.get(v, missing) for v in values), dtype=np.int32, count=len(values)
-    )
-    options.append(none_option or Option("", "None"))
-    return options, codes
+def codes_for_ids(ids, option_ids):
+    """Database ids to codes: the position in the sorted option ids, or len(option_ids) if none."""
+    option_ids = np.asarray(option_ids, dtype=np.int64)
+    if not len(option_ids):
+        return np.zeros(len(ids), dtype=np.int32)
+    positions = np.searchsorted(option_ids, ids)
+    clipped = np.minimum(positions, len(option_ids) - 1)
+    found = option_ids[clipped] == ids
+    return np.where(found, clipped, len(option_ids)).astype(np.int32)
+
+
+# The columns read from the database, in order, and the array type each is kept in.
+COLUMNS = [
+    ("id", "q"),
+    ("leader_id", "q"),
+    ("country_id", "q"),
+    ("donor_id", "q"),
+    ("category_id", "q"),
+    ("occasion_id", "q"),
+    ("showroom_id", "q"),
+    ("date_received", "q"),  # as a day number, 0 when unknown
+    ("on_display", "b"),
+    ("sanctions", "b"),
+    ("confidence", "b"),
+    ("created", "d"),  # as a timestamp
+]
+CHUNK = 10000
 
 
 class Collection:
@@ -84,163 +102,221 @@ class Collection:
         self.version = version
         self.load()
 
-    def load(self):
-        has_image = Exists(GiftImage.objects.filter(gift=OuterRef("pk")))
-        rows = list(
-            Gift.objects.published()
-            .holdings()
-            .annotate(has_image=has_image)
-            .order_by("id")
-            .values_list(
-                "id",
-                "leader_id",
-                "country_id",
-                "donor_id",
-                "category_id",
-                "occasion_id",
-                "showroom_id",
-                "date_received",
-                "on_display",
-                "has_image",
-                "sanctions",
-                "confidence",
-                "created",
-                "title",
-            )
-            .iterator(chunk_size=5000)
-        )
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 14
-        (
-            ids,
-            leaders,
-            countries,
-            donors,
-            categories,
-            occasions,
-            showrooms,
-            dates,
+    def read_columns(self, gifts):
+        """Stream the rows into compact arrays: a million gifts never become Python tuples."""
+        sanction_codes = {value: code for code, value in enumerate(Gift.Sanctions.values)}
+        confidence_codes = {value: code for code, value in enumerate(Gift.Confidence.values)}
+        arrays = [array(kind) for _, kind in COLUMNS]
+        appends = [column.append for column in arrays]
+        rows = gifts.order_by("id").values_list(*(name for name, _ in COLUMNS))
+        for (
+            id_,
+            leader,
+            country,
+            donor,
+            category,
+            occasion,
+            showroom,
+            date,
             on_display,
-            has_images,
             sanctions,
-            confidences,
+            confidence,
             created,
-            titles,
-        ) = columns
-        self.size = len(ids)
-        self.ids = np.array(ids, dtype=np.int64)
-        self.row_of_id = {id_: row for row, id_ in enumerate(ids)}
+        ) in rows.iterator(chunk_size=CHUNK):
+            values = (
+                id_,
+                leader or 0,
+                country,
+                donor,
+                category,
+                occasion or 0,
+                showroom or 0,
+                date.toordinal() if date else 0,
+                on_display,
+                sanction_codes.get(sanctions, 0),
+                confidence_codes.get(confidence, 0),
+                created.timestamp(),
+            )
+            for append, value in zip(appends, values, strict=True):
+                append(value)
+        return {
+            name: np.frombuffer(column, dtype=column.typecode)
+            if len(column)
+            else np.zeros(0, dtype=column.typecode)
+            for (name, _), column in zip(COLUMNS, arrays, strict=True)
+        }
 
-        country_rows = Country.objects.values_list("id", "code", "name", "continent")
-        country_options = {
-            id_: Option(code, name, id_, {"continent": continent})
-            for id_, code, name, continent in country_rows
-        }
-        donor_rows = Donor.objects.values_list("id", "slug", "name", "kind", "country_id")
-        donor_options = {
-            id_: Option(slug, name, id_, {"kind": kind, "country_id": country_id})
-            for id_, slug, name, kind, country_id in donor_rows
-        }
-        showroom_rows = Showroom.objects.values_list(
-            "id", "slug", "code", "name", "building_id", "floor"
-        )
-        showroom_options = {
-            id_: Option(slug, f"{code} {name}", id_, {"building_id": building, "floor": floor})
-            for id_, slug, code, name, building, floor in showroom_rows
-        }
-
+    def load(self):
+        gifts = Gift.objects.published().holdings()
+        columns = self.read_columns(gifts)
+        self.ids = columns["id"].astype(np.int64)
+        self.size = len(self.ids)
         self.dimensions = {}
+        self.leader_spellings = search.leader_spellings()
 
-        def add(name, options_by_id, values, none_label="None"):
-            options, codes = dense(values, options_by_id, Option("", none_label))
+        def add(name, rows, column, none_label="None"):
+            """A dimension from (id, Option) rows and a column of database ids."""
+            rows = sorted(rows, key=lambda row: row[0])
+            options = [option for _, option in rows] + [Option("", none_label)]
+            codes = codes_for_ids(column, [id_ for id_, _ in rows])
             self.dimensions[name] = Dimension(name, options, codes)
+            return [id_ for id_, _ in rows]
 
         add(
             "leader",
-            {
-                i: Option(slug, name, i)
+            [
+                (i, Option(slug, name, i))
                 for i, slug, name in Leader.objects.values_list("id", "slug", "name")
-            },
-            leaders,
+            ],
+            columns["leader_id"],
             "An institution",
         )
-        add("country", country_options, countries)
-        add("donor", donor_options, donors)
+        country_rows = [
+            (i, Option(code, name, i, {"continent": continent}))
+            for i, code, name, continent in Country.objects.values_list(
+                "id", "code", "name", "continent"
+            ).iterator()
+        ]
+        add("country", country_rows, columns["country_id"])
+        donor_rows = [
+            (i, Option(slug, name, i, {"kind": kind, "country_id": country_id}))
+            for i, slug, name, kind, country_id in Donor.objects.values_list(
+                "id", "slug", "name", "kind", "country_id"
+            ).iterator()
+        ]
+        add("donor", donor_rows, columns["donor_id"])
         add(
             "category",
-            {
-                i: Option(slug, name, i)
+            [
+                (i, Option(slug, name, i))
                 for i, slug, name in Category.objects.values_list("id", "slug", "name")
-            },
-            categories,
+            ],
+            columns["category_id"],
         )
         add(
             "occasion",
-            {
-                i: Option(slug, name, i)
-                for i, slug, name in Occasion.objects.values_list("id", "slug", "name")
-            },
-            occasions,
+            [
+                (i, Option(slug, name, i))
+                for i, slug, name in Occasion.objects.values_list("id", "slug", "name").iterator()
+            ],
+            columns["occasion_id"],
         )
-        add("showroom", showroom_options, showrooms, "In storage")
-        building_of_showroom = {i: o.extra["building_id"] for i, o in showroom_options.items()}
-        add(
-            "building",
-            {
-                i: Option(slug, name, i)
-                for i, slug, name in Building.objects.values_list("id", "slug", "name")
-            },
-            [building_of_showroom.get(s) for s in showrooms],
-            "In storage",
-        )
-        continent_of_country = {i: o.extra["continent"] for i, o in country_options.items()}
-        self.add_choices(
-            "continent", Continent.choices, [continent_of_country.get(c) for c in countries]
-        )
-        kind_of_donor = {i: o.extra["kind"] for i, o in donor_options.items()}
-        self.add_choices("donor_kind", Donor.Kind.choices, [kind_of_donor.get(d) for d in donors])
-        self.add_choices(
-            "sanctions", [c for c in Gift.Sanctions.choices if c[0]], sanctions, none_label="None"
-        )
-        self.add_choices("confidence", Gift.Confidence.choices, confidences)
+        showroom_rows = [
+            (i, Option(slug, f"{code} {name}", i, {"building_id": building, "floor": floor}))
+            for i, slug, code, name, building, floor in Showroom.objects.values_list(
+                "id", "slug", "code", "name", "building_id", "floor"
+            )
+        ]
+        add("showroom", showroom_rows, columns["showroom_id"], "In storage")
+        building_rows = [
+            (i, Option(slug, name, i))
+            for i, slug, name in Building.objects.values_list("id", "slug", "name")
+        ]
+        building_ids = sorted(i for i, _ in building_rows)
 
-        self.years = np.fromiter(
-            (d.year if d else UNKNOWN_YEAR for d in dates), dtype=np.int16, count=self.size
+        # Derived columns: a showroom's building, a country's continent, a donor's kind.
+        def derived(source, attribute, codes_of_value):
+            source_dimension = self.dimensions[source]
+            lookup = np.array(
+                [
+                    codes_of_value(option.extra.get(attribute)) if option.key else -1
+                    for option in source_dimension.options
+                ],
+                dtype=np.int32,
+            )
+            return lookup[source_dimension.codes]
+
+        building_code = {id_: code for code, id_ in enumerate(building_ids)}
+        codes = derived(
+            "showroom", "building_id", lambda b: building_code.get(b, len(building_ids))
         )
-        decades = sorted({y // 10 * 10 for y in self.years.tolist() if y})
-        self.add_choices(
+        codes[codes < 0] = len(building_ids)
+        options = [o for _, o in sorted(building_rows, key=lambda r: r[0])]
+        self.dimensions["building"] = Dimension(
+            "building", options + [Option("", "In storage")], codes
+        )
+        self.add_derived_choices("continent", Continent.choices, "country", "continent")
+        self.add_derived_choices("donor_kind", Donor.Kind.choices, "donor", "kind")
+        sanctions = [(v, label) for v, label in Gift.Sanctions.choices]
+        self.dimensions["sanctions"] = Dimension(
+            "sanctions",
+            [Option(v, str(label)) for v, label in sanctions[1:]] + [Option("", "None")],
+            np.where(
+                columns["sanctions"] == 0, len(sanctions) - 1, columns["sanctions"] - 1
+            ).astype(np.int32),
+        )
+        self.dimensions["confidence"] = Dimension(
+            "confidence",
+            [Option(v, str(label)) for v, label in Gift.Confidence.choices] + [Option("", "None")],
+            columns["confidence"].astype(np.int32),
+        )
+
+        ordinals = columns["date_received"]
+        known = ordinals > 0
+        years = np.zeros(self.size, dtype=np.int16)
+        if known.any():
+            years[known] = year_of_ordinals(ordinals[known])
+        self.years = years
+        decades = sorted({int(y) // 10 * 10 for y in np.unique(years) if y})
+        decade_codes = np.full(self.size, len(decades), dtype=np.int32)
+        if decades:
+            decade_codes[known] = np.searchsorted(decades, (years[known] // 10) * 10)
+        self.dimensions["decade"] = Dimension(
             "decade",
-            [(str(decade), f"{decade}s") for decade in decades],
-            [str(y // 10 * 10) if y else None for y in self.years.tolist()],
-            none_label="Date unknown",
+            [Option(str(d), f"{d}s") for d in decades] + [Option("", "Date unknown")],
+            decade_codes,
         )
-        self.on_display = np.array(on_display, dtype=bool)
-        self.has_image = np.array(has_images, dtype=bool)
-        self.leader_spellings = search.leader_spellings()
+        self.on_display = columns["on_display"].astype(bool)
+        image_ids = np.fromiter(
+            GiftImage.objects.values_list("gift_id", flat=True).distinct().iterator(),
+            dtype=np.int64,
+        )
+        self.has_image = np.isin(self.ids, image_ids)
 
         # Sort keys. Unknown dates sort after known ones whichever the direction.
-        ordinals = np.fromiter(
-            (d.toordinal() if d else 0 for d in dates), dtype=np.int64, count=self.size
+        never = np.iinfo(np.int64).max
+        title_order = np.fromiter(
+            gifts.order_by(Lower("title"), "id").values_list("id", flat=True).iterator(CHUNK),
+            dtype=np.int64,
         )
-        known = ordinals > 0
+        title_ranks = np.empty(self.size, dtype=np.int64)
+        title_ranks[np.searchsorted(self.ids, title_order)] = np.arange(len(title_order))
         self.sort_keys = {
-            "date": (np.where(known, ordinals, np.iinfo(np.int64).max),),
-            "-date": (np.where(known, -ordinals, np.iinfo(np.int64).max),),
-            "title": (title_ranks(titles),),
-            "-added": (-np.array([c.timestamp() for c in created], dtype=np.float64),),
+            "date": (np.where(known, ordinals, never),),
+            "-date": (np.where(known, -ordinals, never),),
+            "title": (title_ranks,),
+            "-added": (-columns["created"],),
         }
         self.orders = {}
 
-    def add_choices(self, name, choices, values, none_label="None"):
+    def rows_for(self, ids):
+        """Row positions of these gift ids, and which of the ids are in the collection at all."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not self.size or not len(ids):
+            return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+        positions = np.minimum(np.searchsorted(self.ids, ids), self.size - 1)
+        return positions, self.ids[positions] == ids
+
+    def row_of(self, gift_id):
+        rows, found = self.rows_for([gift_id])
+        return int(rows[0]) if found[0] else None
+
+    def add_derived_choices(self, name, choices, source, attribute):
         options = [Option(str(key), str(label)) for key, label in choices]
         code_of = {option.key: code for code, option in enumerate(options)}
-        missing = len(options)
-        codes = np.fromiter(
-            (code_of.get(str(v) if v not in (None, "") else None, missing) for v in values),
+        source_dimension = self.dimensions[source]
+        lookup = np.array(
+            [
+                code_of.get(option.extra.get(attribute), len(options))
+                if option.key
+                else len(options)
+                for option in source_dimension.options
+            ],
             dtype=np.int32,
-            count=len(values),
         )
-        options.append(Option("", none_label))
-        self.dimensions[name] = Dimension(name, options, codes)
+        self.dimensions[name] = Dimension(
+            name, options + [Option("", "None")], lookup[source_dimension.codes]
+        )
 
     def order(self, sort):
         """Every row, in the sort's order, ties broken by id (the order is stable)."""
@@ -252,7 +328,7 @@ class Collection:
 
     def related(self, dimension, gift_id, limit):
         """Up to ``limit`` ids sharing the gift's value of a dimension, newest first."""
-        row = self.row_of_id.get(gift_id)
+        row = self.row_of(gift_id)
         if row is None:
             return []
         codes = self.dimensions[dimension].codes
@@ -275,11 +351,11 @@ class Collection:
         }
 
 
-def title_ranks(titles):
-    order = sorted(range(len(titles)), key=lambda row: titles[row].casefold())
-    ranks = np.empty(len(titles), dtype=np.int64)
-    ranks[order] = np.arange(len(titles), dtype=np.int64)
-    return ranks
+def year_of_ordinals(ordinals):
+    """Years of day numbers (date.toordinal), vectorised through numpy's datetime64."""
+    epoch = datetime.date(1970, 1, 1).toordinal()
+    days = (ordinals - epoch).astype("datetime64[D]")
+    return days.astype("datetime64[Y]").astype(np.int64) + 1970
 
 
 @dataclass
@@ -317,16 +393,10 @@ class Result:
             self.masks["has_image"] = collection.has_image == selection.has_image
         self.ranks = None
         if selection.search_ids is not None:
-            rows = [
-                collection.row_of_id[i] for i in selection.search_ids if i in collection.row_of_id
-            ]
+            rows, found = collection.rows_for(selection.search_ids)
             rank_of = np.full(size, -np.inf)
-            if rows:
-                rank_of[rows] = [
-                    rank
-                    for i, rank in zip(selection.search_ids, selection.search_ranks, strict=True)
-                    if i in collection.row_of_id
-                ]
+            ranks = np.asarray(selection.search_ranks, dtype=np.float64)
+            rank_of[rows[found]] = ranks[found]
             self.masks["q"] = np.isfinite(rank_of)
             self.ranks = rank_of
         self.mask = self.combined()
@@ -377,7 +447,7 @@ class Result:
 
     def neighbours(self, gift_id):
         """The ids before and after a gift in this result's order (None at either end)."""
-        row = self.collection.row_of_id.get(gift_id)
+        row = self.collection.row_of(gift_id)
         if row is None or not self.mask[row]:
             return None, None
         rows = self.ordered_rows()

@@ -92,6 +92,13 @@ class CollectionState(models.Model):
 
     @classmethod
     def current_key(cls):
+        """The version for the current request (read once per request, see museum.cache)."""
+        from museum.cache import collection_key
+
+        return collection_key()
+
+    @classmethod
+    def read_key(cls):
         """(version, changed): the time tells two versions with one number apart, as happens
         when a transaction that moved the version on is rolled back and another moves it again."""
         return cls.objects.filter(pk=1).values_list("version", "changed").first() or (0, None)
@@ -102,3 +109,6 @@ class CollectionState(models.Model):
 
         if not cls.objects.filter(pk=1).update(version=F("version") + 1, changed=timezone.now()):
             cls.objects.get_or_create(pk=1)
+        from museum.cache import forget_collection_key
+
+        forget_collection_key()  # a change made in this request is seen by the rest of it

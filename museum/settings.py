@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "museum.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +110,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
+# How long a visitor's page is kept (museum.cache); 0 turns the page cache off.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "600"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Web addresses typed without a scheme are https (the Django 6 default).
 FORMS_URLFIELD_ASSUME_HTTPS = True
@@ -148,6 +159,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploaded media goes through Django only on a development or demo server; a production
 # deployment serves it from the reverse proxy.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", not PRODUCTION)
+
+# Where the admin lives; an operator may move it.
+ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 
 LOGIN_URL = "admin:login"
 

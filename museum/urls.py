@@ -1,5 +1,3 @@
-import os
-
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -13,10 +11,10 @@ admin.site.site_header = "Friendship Gifts: curators' desk"
 admin.site.site_title = "Friendship Gifts admin"
 admin.site.index_title = "Catalogue"
 
-ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("statistics/", views.statistics, name="statistics"),
     path("robots.txt", views.robots_txt, name="robots"),
     # An index of sitemap pages (a page holds 5,000 gifts), and the pages it lists.
@@ -38,7 +36,7 @@ urlpatterns = [
     path("", include("gifts.urls")),
     path("", include("donors.urls")),
     path("", include("exhibitions.urls")),
-    path(ADMIN_URL, admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 if settings.SERVE_MEDIA:

@@ -1,8 +1,18 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from gifts.importer import CollectionImporter
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """Pages are rendered for every request (the cache has tests of its own, which turn it on)."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
