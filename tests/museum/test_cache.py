@@ -42,7 +42,7 @@ def test_errors_and_downloads_are_not_kept(client, collection, page_cache):
     assert "X-Cache" not in client.get("/admin/login/")
 
 
-def test_healthz_answers_without_the_database(client, django_assert_num_queries, page_cache):
+def test_healthz_answers_without_the_database(client, db, django_assert_num_queries, page_cache):
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.json() == {"status": "ok"}
