@@ -5,6 +5,7 @@ from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from gifts import search
 from gifts.forms import GiftAdminForm, MoveToShowroomForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
 from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin, mark_updated
@@ -192,10 +193,14 @@ class GiftAdmin(PublishingAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # An accession number is looked up by its unique index, not by scanning every title.
+        # Words go through the full-text index (title, donor, country, occasion, notes...)
+        # rather than a LIKE scan of every row.
         term = search_term.strip()
+        if not term:
+            return queryset, False
         if ACCESSION_NUMBER.match(term):
             return queryset.filter(accession_number__in={term, term.upper()}), False
-        return super().get_search_results(request, queryset, search_term)
+        return search.filter_queryset(queryset, term), False
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

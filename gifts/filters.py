@@ -125,8 +125,7 @@ class GiftFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         # A query of punctuation alone has no words to match: it finds nothing, not everything.
-        ids, _ = search.matches(value, self.collection.leader_spellings)
-        return queryset.filter(pk__in=ids)
+        return search.filter_queryset(queryset, value, self.collection.leader_spellings)
 
     def filter_sort(self, queryset, name, value):
         return queryset  # the order comes from gifts.listing

@@ -134,6 +134,23 @@ def matches(query, spellings=None):
     return [row[0] for row in rows], [float(row[1]) for row in rows]
 
 
+def filter_queryset(queryset, query, spellings=None):
+    """The gifts of ``queryset`` matching the query, as a condition the database applies with
+    its index (no list of ids travels); a query with no words matches nothing."""
+    from django.db.models.expressions import RawSQL
+
+    terms = query_terms(query, spellings)
+    if not terms:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        sql = "SELECT id FROM gifts_gift WHERE search_vector @@ to_tsquery('simple', %s)"
+        parameter = " & ".join(f"{term}:*" for term in terms)
+    else:
+        sql = "SELECT rowid FROM gifts_gift_fts WHERE gifts_gift_fts MATCH %s"
+        parameter = " AND ".join(f'"{term}"*' for term in terms)
+    return queryset.filter(id__in=RawSQL(sql, [parameter]))
+
+
 def reindex(queryset):
     """Recompute the stored search text of these gifts (after a donor or country is renamed)."""
     from gifts.models import Gift
