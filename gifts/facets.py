@@ -5,6 +5,12 @@ current query string, so each view of the listing is a shareable address.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import quote
+
+import numpy as np
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from gifts.filters import KEYED_FILTERS
 
@@ -26,6 +32,11 @@ LONG_LIST = 12  # panels with more options than this start collapsed and get a f
 FLAGS = [("on_display", "On display"), ("has_image", "With a photograph")]
 
 
+@lru_cache(maxsize=200_000)
+def quote_value(value):
+    return quote(value, safe="")
+
+
 @dataclass
 class Choice:
     label: str
@@ -45,6 +56,22 @@ class Panel:
     @property
     def active(self):
         return any(choice.selected for choice in self.choices)
+
+    @property
+    def options_html(self):
+        """The options as list items. Built here: a template loop over 200 countries and 30
+        donors cost more than everything else on the page."""
+        items = []
+        for choice in self.choices:
+            css = "facet-option" if choice.count else "facet-option is-empty"
+            current = ' aria-current="true"' if choice.selected else ""
+            items.append(
+                f'<li><a class="{css}" href="{escape(choice.url)}" rel="nofollow"{current}>'
+                f'<span class="label">{escape(choice.label)}</span> <span class="count">'
+                f'<span class="visually-hidden">, </span>{choice.count:,}'
+                '<span class="visually-hidden"> gifts</span></span></a></li>'
+            )
+        return mark_safe("".join(items))  # every value in it is escaped
 
 
 @dataclass
@@ -73,6 +100,26 @@ class QueryString:
             key, [v for v in values if v != value] if value in values else [*values, value]
         )
         return self.url(params)
+
+    def toggler(self, key):
+        """A fast ``toggle`` for many values of one key: the rest of the query is encoded once."""
+        params = self.params.copy()
+        values = params.getlist(key)
+        params.pop(key, None)
+        rest = params.urlencode()
+        prefix = f"{self.path}?{rest}&" if rest else f"{self.path}?"
+        name = quote_value(key) + "="
+        pairs = [(value, name + quote_value(value)) for value in values]
+        chosen = "&".join(pair for _, pair in pairs)
+        add = prefix + (chosen + "&" if chosen else "") + name
+
+        def toggle(value):
+            if value not in values:
+                return add + quote_value(value)
+            kept = "&".join(pair for v, pair in pairs if v != value)
+            return (prefix + kept) if kept else (f"{self.path}?{rest}" if rest else self.path)
+
+        return toggle
 
     def without(self, *keys, value=None):
         params = self.params.copy()
@@ -106,27 +153,36 @@ class QueryString:
 def panels(result, query, selection):
     built = []
     for key, title, limit in PANELS:
-        selected = set(selection.filters.get(key, []))
-        options = [
-            (option, count)
-            for option, count in result.facet_counts(KEYED_FILTERS[key][0])
-            if option.key
-        ]
-        long = limit is not None or len(options) > LONG_LIST
+        dimension = result.collection.dimensions[KEYED_FILTERS[key][0]]
+        counts = result.facet_array(dimension.name)[:-1]  # the last code is "none"
+        selected = dimension.codes_for(selection.filters.get(key, []))
+        long = limit is not None or len(counts) > LONG_LIST
         hidden = 0
         if long:
-            # Long lists: the options that would find something, the largest first.
-            options = [(o, c) for o, c in options if c or o.key in selected]
-            options.sort(key=lambda item: (item[0].key not in selected, -item[1], item[0].label))
-            if limit and len(options) > limit:
-                keep = {o.key for o, _ in options[:limit]} | selected
-                hidden = len(options) - len(keep)
-                options = [(o, c) for o, c in options if o.key in keep]
+            # Long lists: the options that would find something, the largest first, chosen with
+            # numpy rather than by sorting 10,000 donors in Python.
+            nonzero = np.flatnonzero(counts)
+            order = nonzero[np.argsort(-counts[nonzero], kind="stable")]
+            if limit and len(order) > limit:
+                hidden = len(order) - limit
+                order = order[:limit]
+            shown = set(order.tolist())
+            codes = [code for code in selected if code not in shown] + order.tolist()
+            hidden -= sum(1 for code in selected if code not in shown and counts[code])
+        else:
+            codes = range(len(counts))
+        toggle = query.toggler(key)
+        chosen = set(selected)
         choices = [
-            Choice(option.label, count, query.toggle(key, option.key), option.key in selected)
-            for option, count in options
+            Choice(
+                dimension.options[code].label,
+                int(counts[code]),
+                toggle(dimension.options[code].key),
+                code in chosen,
+            )
+            for code in codes
         ]
-        built.append(Panel(key, title, choices, long=long, hidden_count=hidden))
+        built.append(Panel(key, title, choices, long=long, hidden_count=max(hidden, 0)))
     return built
 
 

@@ -288,6 +288,7 @@ class Collection:
             "-added": (-columns["created"],),
         }
         self.orders = {}
+        self.memo = {}
 
     def rows_for(self, ids):
         """Row positions of these gift ids, and which of the ids are in the collection at all."""
@@ -342,13 +343,21 @@ class Collection:
         return Result(self, selection)
 
     def counts(self, dimension, **filters):
-        """How many published holdings each option of a dimension has: {option key: count}."""
-        result = self.select(Selection(filters=filters))
-        return {
-            option.key: count
-            for option, count in result.facet_counts(dimension)
-            if option.key and count
+        """How many published holdings each option of a dimension has: {option key: count}.
+        Unfiltered counts are kept: they only change with the collection's version."""
+        memo_key = (dimension, tuple(sorted((k, tuple(v)) for k, v in filters.items())))
+        if memo_key in self.memo:
+            return self.memo[memo_key]
+        counts = self.select(Selection(filters=filters)).facet_array(dimension)
+        options = self.dimensions[dimension].options
+        result = {
+            options[code].key: int(counts[code])
+            for code in np.flatnonzero(counts).tolist()
+            if options[code].key
         }
+        if len(self.memo) < 1000:
+            self.memo[memo_key] = result
+        return result
 
 
 def year_of_ordinals(ordinals):
@@ -381,7 +390,9 @@ class Result:
         for name, keys in selection.filters.items():
             if keys:
                 dimension = collection.dimensions[name]
-                self.masks[name] = np.isin(dimension.codes, dimension.codes_for(keys))
+                wanted = np.zeros(len(dimension.options), dtype=bool)
+                wanted[dimension.codes_for(keys)] = True
+                self.masks[name] = wanted[dimension.codes]  # a gather: faster than np.isin
         years = collection.years
         if selection.year_from is not None or selection.year_to is not None:
             low = selection.year_from if selection.year_from is not None else -1
@@ -409,12 +420,16 @@ class Result:
                 mask &= part
         return mask
 
-    def facet_counts(self, name):
-        """(option, count) for every option of a facet, counted with the other filters only."""
+    def facet_array(self, name):
+        """Counts by option code for a facet, counted with the other filters only."""
         dimension = self.collection.dimensions[name]
         mask = self.combined(without=name) if name in self.masks else self.mask
-        counts = np.bincount(dimension.codes[mask], minlength=len(dimension.options))
-        return list(zip(dimension.options, counts.tolist(), strict=True))
+        return np.bincount(dimension.codes[mask], minlength=len(dimension.options))
+
+    def facet_counts(self, name):
+        """(option, count) for every option of a facet, counted with the other filters only."""
+        options = self.collection.dimensions[name].options
+        return list(zip(options, self.facet_array(name).tolist(), strict=True))
 
     def flag_counts(self, name):
         """How many results are (True, False) for on_display or has_image, other filters kept."""

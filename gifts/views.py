@@ -1,11 +1,14 @@
 import datetime
 import json
+from urllib.parse import quote
 
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponseBadRequest, QueryDict
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from gifts import facets, listing
@@ -26,6 +29,31 @@ def page_number(request):
 def gifts_in_order(ids, queryset):
     by_id = queryset.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
+
+
+CONTEXT_TOKEN = "LISTINGCONTEXT"
+CARD_CACHE_SIZE = 5000
+
+
+def cards_html(collection, ids, listing_context):
+    """
+    The page's gift cards. Each card is rendered once per collection version and kept with the
+    collection (it is dropped with it when anything changes): a page of 24 cards cost more to
+    load and render than the rest of the listing. The link back to the listing is put in after.
+    """
+    cache = collection.memo.setdefault("cards", {})
+    missing = [i for i in ids if i not in cache]
+    if missing:
+        if len(cache) > CARD_CACHE_SIZE:
+            cache.clear()
+        for gift in gifts_in_order(missing, Gift.objects.for_listing()):
+            cache[gift.pk] = render_to_string(
+                "includes/gift_card.html", {"gift": gift, "listing_context": CONTEXT_TOKEN}
+            )
+    link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
+    return mark_safe(  # rendered by the template engine, escaped there
+        "".join(cache[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if i in cache)
+    )
 
 
 class GiftListView(TemplateView):
@@ -72,7 +100,8 @@ class GiftListView(TemplateView):
             result=result,
             selection=selection,
             search_text=search_text,
-            gifts=gifts_in_order(ids, Gift.objects.for_listing()),
+            page_ids=ids,
+            cards=cards_html(collection, ids, query.encoded),
             panels=[
                 *facets.panels(result, query, selection),
                 facets.decade_panel(result, query, selection),
@@ -113,7 +142,9 @@ class GiftDetailView(DetailView):
         ).prefetch_related(
             "images",
             "resolutions",
-            "answered_by",
+            # Without an order: sorting by accession number made SQLite walk that index over
+            # every gift instead of looking the few answers up (31 ms at 115,000 gifts).
+            Prefetch("answered_by", queryset=Gift.objects.order_by()),
             Prefetch("citations", queryset=Citation.objects.select_related("source")),
         )
         if self.request.user.is_staff:

@@ -7,6 +7,7 @@ from django.test import Client
 
 from gifts.models import Gift
 from tests.factories import GiftFactory
+from tests.helpers import listed
 
 
 def page(client, accession_number, **params):
@@ -75,7 +76,7 @@ def test_related_gifts_by_donor_and_country(client, collection):
 
 def test_previous_and_next_within_the_listing_the_visitor_came_from(client, collection):
     listing = client.get("/gifts/", {"country": "USA", "sort": "date"})
-    order = [g.accession_number for g in listing.context["gifts"]]
+    order = [g.accession_number for g in listed(listing)]
     middle = order[2]
     text = page(client, middle, **{"in": "country=USA&sort=date"})
     assert f'href="/gifts/{order[1]}/?in=country%3DUSA%26sort%3Ddate" rel="prev"' in text

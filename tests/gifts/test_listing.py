@@ -9,12 +9,13 @@ from gifts import listing
 from gifts.filters import GiftFilter
 from gifts.models import Gift
 from tests.factories import GiftFactory
+from tests.helpers import listed
 
 LIST = "/gifts/"
 
 
 def accession_numbers(response):
-    return [gift.accession_number for gift in response.context["gifts"]]
+    return [gift.accession_number for gift in listed(response)]
 
 
 def count(response):
@@ -143,7 +144,7 @@ def test_sort_orders(client, collection):
     assert newest[0] == "IFE-0069"  # 20 November 2024
     oldest = accession_numbers(client.get(LIST, {"sort": "date"}))
     assert oldest[0] == "IFE-0001"  # 1945
-    titles = [g.title for g in client.get(LIST, {"sort": "title"}).context["gifts"]]
+    titles = [g.title for g in listed(client.get(LIST, {"sort": "title"}))]
     assert titles == sorted(titles, key=str.casefold)
     added = client.get(LIST, {"sort": "-added"})
     assert count(added) == 69
@@ -151,18 +152,18 @@ def test_sort_orders(client, collection):
 
 def test_unknown_dates_come_last_both_ways(client, collection):
     for sort in ("date", "-date"):
-        gifts = client.get(LIST, {"sort": sort, "page": 3}).context["gifts"]
+        gifts = listed(client.get(LIST, {"sort": sort, "page": 3}))
         assert gifts[-1].date_received is None
 
 
 def test_pages_keep_the_filters_and_a_stable_order(client, collection):
     first = client.get(LIST, {"leader": "kim-il-sung"})
     assert count(first) == 29
-    assert len(first.context["gifts"]) == 24
+    assert len(listed(first)) == 24
     page = first.content.decode()
     assert 'href="?leader=kim-il-sung&amp;page=2"' in page
     second = client.get(LIST, {"leader": "kim-il-sung", "page": 2})
-    assert len(second.context["gifts"]) == 5
+    assert len(listed(second)) == 5
     assert not set(accession_numbers(first)) & set(accession_numbers(second))
 
 
@@ -223,13 +224,23 @@ def test_the_listing_follows_a_curators_edit_at_once(client, collection):
 
 def test_the_listing_runs_a_fixed_number_of_queries(client, db, django_assert_num_queries):
     GiftFactory.create_batch(3)
-    client.get(LIST)  # loads the collection's columns once
-    with django_assert_num_queries(2):  # collection version, the page's gifts
+    client.get(LIST)  # loads the collection's columns and renders the three cards
+    with django_assert_num_queries(1):  # the collection version; the cards are kept
         client.get(LIST, {"sort": "title"})
-    GiftFactory.create_batch(40)
+    GiftFactory.create_batch(40)  # a change: columns and cards are made again
     client.get(LIST)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the collection version, the page's new cards
         client.get(LIST, {"sort": "title", "page": 2})
+
+
+def test_cards_remember_the_listing_they_were_shown_in(client, collection):
+    first = client.get(LIST, {"country": "USA"}).content.decode()
+    assert 'href="/gifts/IFE-0034/?in=country%3DUSA"' in first
+    again = client.get(LIST, {"country": "USA", "leader": "kim-jong-il"}).content.decode()
+    assert 'href="/gifts/IFE-0034/?in=country%3DUSA%26leader%3Dkim-jong-il"' in again
+    plain = client.get(LIST, {"sort": "title", "page": 2}).content.decode()
+    assert "?in=sort%3Dtitle" in plain
+    assert "LISTINGCONTEXT" not in plain
 
 
 def test_a_search_costs_one_more_query(client, collection, django_assert_num_queries):

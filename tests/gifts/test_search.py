@@ -4,6 +4,7 @@ import pytest
 
 from gifts import search
 from tests.factories import GiftFactory
+from tests.helpers import listed
 
 LIST = "/gifts/"
 
@@ -11,7 +12,7 @@ LIST = "/gifts/"
 def found(client, q, **extra):
     response = client.get(LIST, {"q": q, **extra})
     assert response.status_code == 200, response.content[:500]
-    return [gift.accession_number for gift in response.context["gifts"]]
+    return [gift.accession_number for gift in listed(response)]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,513 @@
+"""
+Load-test the site as a deployment serves it, at a given collection size.
+
+For each database asked for, it builds a fresh database (migrate, import_collection,
+generate_specimens --count N), serves it with gunicorn (2 sync workers, DEBUG off, static files by
+whitenoise) on a loopback port, and measures each kind of page with wrk from Debian's packages
+(or, without wrk, a small threaded Python client): requests/s, p50 and p99 latency, SQL queries
+per request (counted in-process), each as a ratio to /healthz measured in the same run, and the
+workers' peak memory. It also times import_collection on a CSV of N synthetic gifts. It prints one
+table per database and writes the same as JSON.
+
+Usage (see README, "Benchmark"): scripts/benchmark.sh --size 115000 --db postgres --seconds 10
+"""
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+CONNECTIONS = 8
+SAMPLES = 400  # different addresses per scenario
+
+WRK_SCRIPT = r"""
+local paths = {}
+for line in io.lines(os.getenv("BENCH_URLS")) do paths[#paths + 1] = line end
+local counter = 0
+local unique = os.getenv("BENCH_UNIQUE") == "1"
+local cookie = os.getenv("BENCH_COOKIE") or ""
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  counter = counter + 1
+  local path = paths[(counter % #paths) + 1]
+  if unique then
+    local sep = path:find("?", 1, true) and "&" or "?"
+    path = path .. sep .. "_n=" .. counter .. "-" .. math.random(1, 1000000000)
+  end
+  local headers = {}
+  if cookie ~= "" then headers["Cookie"] = cookie end
+  return wrk.format("GET", path, headers)
+end
+"""
+
+# The shell snippet run inside the project to learn what the data holds and to count queries.
+PROBE = r"""
+import json, random, sys
+from django.test import Client
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.conf import settings
+from gifts import listing
+from gifts.models import Gift
+settings.ALLOWED_HOSTS = ["*"]
+rng = random.Random(1)
+c = listing.collection()
+keys = {name: [o.key for o in d.options if o.key] for name, d in c.dimensions.items()}
+gift_ids = c.ids.tolist()
+sample = rng.sample(gift_ids, min(400, len(gift_ids)))
+accessions = list(Gift.objects.filter(id__in=sample).values_list("accession_number", flat=True))
+counts = c.counts("donor")
+donors = sorted(counts, key=lambda k: -counts[k])[:2000]
+user, _ = get_user_model().objects.get_or_create(username="benchmark-admin",
+    defaults={"is_staff": True, "is_superuser": True})
+session = SessionStore()
+session["_auth_user_id"] = str(user.pk)
+session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+session["_auth_user_hash"] = user.get_session_auth_hash()
+session.create()
+print(json.dumps({"keys": keys, "accessions": accessions, "donors": donors,
+                  "session": session.session_key, "size": c.size,
+                  "admin": settings.ADMIN_URL}))
+"""
+
+COUNT_QUERIES = r"""
+import json, sys
+from django.test import Client
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.conf import settings
+settings.ALLOWED_HOSTS = ["*"]
+settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+urls = json.loads(sys.stdin.read())
+client = Client()
+result = {}
+for name, (url, cookie) in urls.items():
+    if cookie:
+        client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    else:
+        client.cookies.pop(settings.SESSION_COOKIE_NAME, None)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(url).status_code
+    result[name] = {"queries": len(queries), "status": status}
+print("RESULT" + json.dumps(result))
+"""
+
+
+def run(command, env, **kwargs):
+    started = time.monotonic()
+    subprocess.run(command, env=env, check=True, cwd=ROOT, **kwargs)
+    return time.monotonic() - started
+
+
+def manage(env, *args, **kwargs):
+    return run([PYTHON, "manage.py", *args], env, **kwargs)
+
+
+def shell(env, code, stdin=""):
+    output = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        input=stdin,
+    ).stdout
+    for line in output.splitlines():
+        if line.startswith("RESULT"):
+            return json.loads(line[6:])
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"no result from the shell: {output[-500:]}")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database(kind, work, name):
+    if kind == "sqlite":
+        return f"sqlite:///{work / (name + '.sqlite3')}"
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{POSTGRES_SERVER}/{name}"
+
+
+def environment(database_url, work):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        DJANGO_VAR_DIR=str(work),
+        DJANGO_SECRET_KEY="benchmark-only",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def write_csv_collection(folder, size):
+    """A copy of the shipped collection whose gifts.csv has ``size`` rows (cycled, renumbered)."""
+    source = ROOT / "gifts" / "data" / "collection"
+    shutil.copytree(source, folder)
+    with (source / "gifts.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, [r for r in reader if r["direction"] == "received"]
+    with (folder / "gifts.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        for number in range(size):
+            row = dict(rows[number % len(rows)])
+            row.update(ref=f"CSV-{number:07d}", reciprocal_of="", title=f"{row['title']} {number}")
+            writer.writerow(row)
+    (folder / "locations.csv").write_text("ref,showroom,on_display\n", encoding="utf-8")
+    (folder / "recipients.csv").write_text(
+        "ref,recipient_institution\n"
+        + "".join(
+            f"CSV-{n:07d},Central Zoo in Pyongyang\n"
+            for n in range(size)
+            if not rows[n % len(rows)]["leader"]
+        ),
+        encoding="utf-8",
+    )
+
+
+def scenarios(probe, admin):
+    rng = random.Random(2)
+    keys = probe["keys"]
+    filterable = {
+        "leader": keys["leader"],
+        "country": keys["country"],
+        "continent": keys["continent"],
+        "donor": probe["donors"],
+        "donor_kind": keys["donor_kind"],
+        "category": keys["category"],
+        "building": keys["building"],
+        "sanctions": keys["sanctions"],
+        "confidence": keys["confidence"],
+    }
+
+    def random_listing():
+        params = []
+        for key in rng.sample(sorted(filterable), rng.randint(1, 3)):
+            params.append(f"{key}={rng.choice(filterable[key])}")
+        if rng.random() < 0.3:
+            params.append(f"year_from={rng.randint(1950, 2000)}")
+        return "/gifts/?" + "&".join(params)
+
+    def many(make):
+        return [make() for _ in range(SAMPLES)]
+
+    accessions = probe["accessions"]
+    countries = list(keys["country"])
+    admin_filters = [
+        f"leader__id__exact={rng.randint(1, 3)}",
+        "status__exact=published",
+        "sanctions__exact=possible",
+        "confidence__exact=C",
+    ]
+    words = ["silver", "vase", "porcelain", "sword", "crystal", "carpet"]
+    # name: (addresses, a different address every request?, admin?)
+    return {
+        "healthz (ceiling)": (["/healthz"], False, False),
+        "home": (["/"], True, False),
+        "listing, unfiltered": (["/gifts/"], True, False),
+        "listing, 1-3 random filters": (many(random_listing), True, False),
+        "search, common word": (
+            [
+                f"/gifts/?q=silver&{random_listing()[7:]}" if i % 2 else "/gifts/?q=silver"
+                for i in range(SAMPLES)
+            ],
+            True,
+            False,
+        ),
+        "search, rare word": (["/gifts/?q=mitterrand"], True, False),
+        "listing, page 2,000": (["/gifts/?page=2000"], True, False),
+        "gift detail": ([f"/gifts/{a}/" for a in accessions], True, False),
+        "donor": ([f"/donors/{d}/" for d in probe["donors"][:SAMPLES]], True, False),
+        "country": ([f"/countries/{c}/" for c in countries], True, False),
+        "leader": ([f"/leaders/{slug}/" for slug in keys["leader"]], True, False),
+        "statistics": (["/statistics/"], True, False),
+        "repeated page (cache)": (["/gifts/?country=" + countries[0]], False, False),
+        "admin changelist, filtered": (
+            [f"/{admin}gifts/gift/?{rng.choice(admin_filters)}" for _ in range(SAMPLES)],
+            True,
+            True,
+        ),
+        "admin changelist, search": (
+            [f"/{admin}gifts/gift/?q={rng.choice(words)}" for _ in range(SAMPLES)],
+            True,
+            True,
+        ),
+    }
+
+
+def parse_duration(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def load_wrk(port, urls, unique, cookie, seconds, work):
+    url_file = work / "urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    script = work / "bench.lua"
+    script.write_text(WRK_SCRIPT)
+    env = dict(
+        os.environ,
+        BENCH_URLS=str(url_file),
+        BENCH_UNIQUE="1" if unique else "0",
+        BENCH_COOKIE=cookie,
+    )
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(CONNECTIONS),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)$", output, re.M)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "p50": parse_duration(percentiles["50"]),
+        "p99": parse_duration(percentiles["99"]),
+        "errors": int(errors[1]) if errors else 0,
+        "socket_errors": socket_errors[1] if socket_errors else "",
+    }
+
+
+def load_python(port, urls, unique, cookie, seconds, work):
+    """The fallback when wrk is missing: CONNECTIONS threads with keep-alive connections."""
+    deadline = time.monotonic() + seconds
+    latencies, errors, lock = [], [0], threading.Lock()
+
+    def client(number):
+        rng = random.Random(number)
+        connection = HTTPConnection("127.0.0.1", port, timeout=30)
+        counter = 0
+        while time.monotonic() < deadline:
+            counter += 1
+            path = rng.choice(urls)
+            if unique:
+                path += ("&" if "?" in path else "?") + f"_n={number}-{counter}-{rng.random()}"
+            headers = {"Cookie": cookie} if cookie else {}
+            started = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if response.status >= 400:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "errors": errors[0],
+        "socket_errors": "",
+    }
+
+
+def worker_memory(master_pid):
+    """Peak resident memory (VmHWM) of each gunicorn worker, in MB."""
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            text = status.read_text()
+            if re.search(rf"^PPid:\s+{master_pid}$", text, re.M):
+                peaks.append(int(re.search(r"^VmHWM:\s+(\d+)", text, re.M)[1]) / 1024)
+    return peaks
+
+
+def wait_for(port, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response,
+        ):
+            if response.status == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start")
+
+
+def benchmark(kind, size, seconds, work, load):
+    print(f"\n== {kind}, {size:,} synthetic gifts", flush=True)
+    database = fresh_database(kind, work, f"museum_bench_{size}")
+    env = environment(database, work)
+    figures = {"database": kind, "size": size, "load_generator": load.__name__[5:]}
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "import_collection", stdout=subprocess.DEVNULL)
+    figures["generate_specimens_s"] = round(
+        manage(env, "generate_specimens", "--count", str(size), "--seed", "1"), 1
+    )
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    probe = shell(env, PROBE)
+    admin = probe["admin"]
+    cookie = f"sessionid={probe['session']}"
+    plans = scenarios(probe, admin)
+
+    sample_urls = {
+        name: (urls[0], probe["session"] if is_admin else "")
+        for name, (urls, _, is_admin) in plans.items()
+    }
+    queries = shell(env, COUNT_QUERIES, json.dumps(sample_urls))
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "museum.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(port)
+        # Both workers load the collection before anything is measured.
+        load(port, ["/gifts/", "/"], True, "", 3, work)
+        rows = {}
+        for name, (urls, unique, is_admin) in plans.items():
+            result = load(port, urls, unique, cookie if is_admin else "", seconds, work)
+            result.update(queries.get(name, {}))
+            rows[name] = result
+            print(
+                f"  {name:32} {result['rps']:9.1f} req/s  p50 {result['p50']:7.1f} ms  "
+                f"p99 {result['p99']:7.1f} ms",
+                flush=True,
+            )
+        figures["worker_peak_memory_mb"] = [round(m, 1) for m in worker_memory(server.pid)]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    ceiling = rows["healthz (ceiling)"]["rps"]
+    for row in rows.values():
+        row["ratio_to_ceiling"] = round(row["rps"] / ceiling, 3) if ceiling else None
+    figures["scenarios"] = rows
+
+    csv_folder = work / f"csv-{size}"
+    write_csv_collection(csv_folder, size)
+    import_env = environment(fresh_database(kind, work, f"museum_bench_import_{size}"), work)
+    manage(import_env, "migrate", "--noinput", "-v", "0")
+    figures["csv_import_s"] = round(
+        manage(
+            import_env,
+            "import_collection",
+            "--data-dir",
+            str(csv_folder),
+            stdout=subprocess.DEVNULL,
+        ),
+        1,
+    )
+    return figures
+
+
+def print_table(figures):
+    print(
+        f"\n{figures['database']} at {figures['size']:,} gifts "
+        f"(load: {figures['load_generator']}, {CONNECTIONS} connections, 2 sync workers)"
+    )
+    print(
+        f"{'scenario':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'queries':>7} "
+        f"{'x ceiling':>9} {'errors':>6}"
+    )
+    for name, row in figures["scenarios"].items():
+        print(
+            f"{name:32} {row['rps']:9.1f} {row['p50']:8.1f} {row['p99']:8.1f} "
+            f"{row.get('queries', '-'):>7} {row['ratio_to_ceiling']:9.3f} {row['errors']:>6}"
+        )
+    print(f"worker peak memory (MB): {figures['worker_peak_memory_mb']}")
+    print(
+        f"generate_specimens: {figures['generate_specimens_s']} s; "
+        f"import_collection of {figures['size']:,} CSV rows: {figures['csv_import_s']} s"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=115_000, help="synthetic gifts (115000)")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=10, help="per scenario (10)")
+    parser.add_argument("--output", default=None, help="JSON file (var/benchmark-<size>.json)")
+    arguments = parser.parse_args()
+
+    load = load_wrk if shutil.which("wrk") else load_python
+    if load is load_python:
+        print("wrk not found (apt-get install wrk): using the threaded Python client")
+    kinds = ["sqlite", "postgres"] if arguments.db == "both" else [arguments.db]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="museum-bench-") as folder:
+        for kind in kinds:
+            results.append(benchmark(kind, arguments.size, arguments.seconds, Path(folder), load))
+    for figures in results:
+        print_table(figures)
+    output = Path(arguments.output or ROOT / "var" / f"benchmark-{arguments.size}.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2))
+    print(f"\nWritten to {output}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
