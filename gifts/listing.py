@@ -423,6 +423,13 @@ class Result:
     def facet_array(self, name):
         """Counts by option code for a facet, counted with the other filters only."""
         dimension = self.collection.dimensions[name]
+        others = [key for key in self.masks if key != name]
+        if not others:
+            # Counted without any filter: the same for every request until the version moves.
+            memo = self.collection.memo.setdefault("unfiltered", {})
+            if name not in memo:
+                memo[name] = np.bincount(dimension.codes, minlength=len(dimension.options))
+            return memo[name]
         mask = self.combined(without=name) if name in self.masks else self.mask
         return np.bincount(dimension.codes[mask], minlength=len(dimension.options))
 

@@ -161,16 +161,18 @@ class GiftDetailView(DetailView):
             "country": collection.related("country", gift.pk, 4),
         }
         before, after = self.neighbours(collection, gift)
-        wanted = {i for ids in related.values() for i in ids} | {i for i in (before, after) if i}
-        loaded = Gift.objects.for_listing().in_bulk(wanted) if wanted else {}
+        ends = [i for i in (before, after) if i]
+        titles = Gift.objects.in_bulk(ends) if ends else {}
         images = list(gift.images.all())
+        cards_html(collection, [i for ids in related.values() for i in ids], "")  # one query
         context.update(
             first_image=images[0] if images else None,
-            related_by_donor=[loaded[i] for i in related["donor"] if i in loaded],
-            related_by_occasion=[loaded[i] for i in related["occasion"] if i in loaded],
-            related_by_country=[loaded[i] for i in related["country"] if i in loaded],
-            previous_gift=loaded.get(before),
-            next_gift=loaded.get(after),
+            # Cards come from the collection's card cache: rendered once per version.
+            related_by_donor=cards_html(collection, related["donor"], ""),
+            related_by_occasion=cards_html(collection, related["occasion"], ""),
+            related_by_country=cards_html(collection, related["country"], ""),
+            previous_gift=titles.get(before),
+            next_gift=titles.get(after),
             listing_context=self.request.GET.get("in", ""),
             canonical_url=self.request.build_absolute_uri(gift.get_absolute_url()),
             json_ld=json.dumps(self.json_ld(gift), ensure_ascii=False).replace("</", "<\\/"),

@@ -117,6 +117,6 @@ def test_the_page_runs_a_bounded_number_of_queries(
 ):
     client.get("/gifts/IFE-0001/")
     for accession_number in ("IFE-0056", "IFE-0036", "IFE-0069", "IFE-0004"):
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             client.get(f"/gifts/{accession_number}/", {"in": "leader=kim-jong-un"})
     assert Gift.objects.count() == 72
