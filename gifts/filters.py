@@ -154,6 +154,17 @@ class GiftFilter(django_filters.FilterSet):
             return listing.DEFAULT_SORT
         return value or ("relevance" if query else listing.DEFAULT_SORT)
 
+    def search_matches(self, query):
+        """Matches of a query, kept with the collection (so until anything changes): a common
+        word matches thousands of gifts, and ranking them is the costly part of a search."""
+        terms = tuple(search.query_terms(query, self.collection.leader_spellings))
+        memo = self.collection.memo.setdefault("search", {})
+        if terms not in memo:
+            if len(memo) > 500:
+                memo.clear()
+            memo[terms] = search.matches(query, self.collection.leader_spellings)
+        return memo[terms]
+
     def selection(self):
         """The valid query string as a gifts.listing Selection."""
         data = self.form.cleaned_data
@@ -167,9 +178,7 @@ class GiftFilter(django_filters.FilterSet):
         )
         query = data.get("q") or ""
         if query.strip():
-            selection.search_ids, selection.search_ranks = search.matches(
-                query, self.collection.leader_spellings
-            )
+            selection.search_ids, selection.search_ranks = self.search_matches(query)
         return selection
 
 

@@ -540,7 +540,11 @@ class CollectionImporter:
         (attribute names: ``country_id``, not ``country``). Returns the model objects by key.
         """
         self.progress(f"Writing {label.lower()} ({len(rows):,})")
-        existing = model.objects.in_bulk(list(rows), field_name=key_field) if rows else {}
+        existing = {}
+        keys = list(rows)
+        # In batches: PostgreSQL takes at most 65,535 parameters in one statement.
+        for start in range(0, len(keys), 5000):
+            existing.update(model.objects.in_bulk(keys[start : start + 5000], field_name=key_field))
         states = self.report.states[label]
         to_create, to_update, changed_fields = [], [], set()
         now = timezone.now()
