@@ -305,7 +305,7 @@ def load_wrk(port, urls, unique, cookie, seconds, work):
         check=True,
         timeout=seconds + 60,
     ).stdout
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.M))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M))
     if "99" not in percentiles:
         raise RuntimeError(f"wrk gave no latencies:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -447,7 +447,11 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
         warm_up(port)
         rows = {}
         for name, (urls, unique, is_admin) in plans.items():
-            result = load(port, urls, unique, cookie if is_admin else "", seconds, work)
+            try:
+                result = load(port, urls, unique, cookie if is_admin else "", seconds, work)
+            except (RuntimeError, subprocess.SubprocessError) as error:
+                print(f"  {name}: not measured ({error})", flush=True)
+                continue
             result.update(queries.get(name, {}))
             rows[name] = result
             print(
