@@ -118,7 +118,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        # Pages are kept deflated (museum.cache): 500 of them are a few MB per worker.
+        "OPTIONS": {"MAX_ENTRIES": 500},
     }
 }
 
