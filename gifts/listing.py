@@ -433,6 +433,10 @@ class Result:
         mask = self.combined(without=name) if name in self.masks else self.mask
         return np.bincount(dimension.codes[mask], minlength=len(dimension.options))
 
+    def distinct_count(self, name):
+        """How many options of a facet have at least one result (not counting "none")."""
+        return int(np.count_nonzero(self.facet_array(name)[:-1]))
+
     def facet_counts(self, name):
         """(option, count) for every option of a facet, counted with the other filters only."""
         options = self.collection.dimensions[name].options
