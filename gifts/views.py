@@ -200,7 +200,7 @@ class GiftDetailView(DetailView):
             "name": gift.title,
             "identifier": gift.accession_number,
             "description": gift.description or gift.note or gift.title,
-            "image": images or self.request.build_absolute_uri(static("img/placeholder.svg")),
+            "image": images or self.request.build_absolute_uri(static("img/placeholder.png")),
             "genre": gift.category.name,
             "provider": {
                 "@type": "Person" if gift.donor.kind == "individual" else "Organization",
