@@ -223,6 +223,22 @@ class GiftQuerySet(models.QuerySet):
             ),
         )
 
+    def for_cards(self):
+        """for_listing() with only the columns a card shows (gifts.cards): the long texts and
+        search documents stay in the database."""
+        return self.for_listing().only(
+            "accession_number",
+            "title",
+            "date_received",
+            "date_precision",
+            "sanctions",
+            "recipient_institution",
+            "leader__name",
+            "donor__name",
+            "country__name",
+            "category__name",
+        )
+
     def dates(self, field_name, kind, order="ASC"):
         """
         The admin's date hierarchy asks for the distinct years of every gift, which means a date

@@ -5,13 +5,13 @@ from urllib.parse import quote
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponseBadRequest, QueryDict
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from gifts import facets, listing
+from gifts.cards import card_html
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
 from museum import charts, exports
@@ -46,12 +46,10 @@ def cards_html(collection, ids, listing_context):
     if missing:
         if len(cache) > CARD_CACHE_SIZE:
             cache.clear()
-        for gift in gifts_in_order(missing, Gift.objects.for_listing()):
-            cache[gift.pk] = render_to_string(
-                "includes/gift_card.html", {"gift": gift, "listing_context": CONTEXT_TOKEN}
-            )
+        for gift in gifts_in_order(missing, Gift.objects.for_cards()):
+            cache[gift.pk] = card_html(gift, CONTEXT_TOKEN)
     link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
-    return mark_safe(  # rendered by the template engine, escaped there
+    return mark_safe(  # escaped by card_html
         "".join(cache[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if i in cache)
     )
 

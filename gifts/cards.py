@@ -1,0 +1,54 @@
+"""
+A gift's card, the small summary every list of gifts shows. Built in Python rather than with a
+template include: a listing draws 24 of them per page, and through the template engine they cost
+more than everything else on the page. templatetags/gift_cards.py gives templates the same card.
+"""
+
+from urllib.parse import quote
+
+from django.templatetags.static import static
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+SANCTIONS_BADGES = {
+    "reported": "Reported sanctions breach",
+    "possible": "Possible sanctions breach",
+}
+
+
+def card_html(gift, listing_context=""):
+    """The card as a list item. `listing_context` is the listing's query string, carried to the
+    gift's page so it can lead back to the same results. Every value is escaped here."""
+    image_url = gift.card_image_url
+    if image_url:
+        srcset = gift.card_image_srcset
+        srcset = (
+            f' srcset="{escape(srcset)}" sizes="(min-width: 40rem) 16rem, 90vw"' if srcset else ""
+        )
+        alt = escape(getattr(gift, "card_image_alt", "") or "")
+        image = f'<img src="{escape(image_url)}"{srcset} alt="{alt}"'
+    else:
+        image = f'<img src="{escape(static("img/placeholder.svg"))}" alt=""'
+    url = gift.get_absolute_url()
+    if listing_context:
+        url += f"?in={quote(listing_context, safe='')}"
+    donor = escape(gift.donor.name)
+    if gift.country_id:
+        donor += f", {escape(gift.country.name)}"
+    date = gift.display_date
+    recipient = escape(gift.leader.name if gift.leader_id else gift.recipient_institution)
+    badge = SANCTIONS_BADGES.get(gift.sanctions)
+    return mark_safe(
+        '<li class="card">\n  <div class="card-media">\n    '
+        f'{image} width="320" height="240" loading="lazy">\n  </div>\n'
+        '  <div class="card-body">\n'
+        f'    <h3 class="card-title"><a href="{escape(url)}">{escape(gift.title)}</a></h3>\n'
+        f'    <p class="card-meta">{donor}</p>\n'
+        f'    <p class="card-meta">{f"{escape(date)} · " if date else ""}to {recipient}</p>\n'
+        + (
+            f'    <p class="card-meta"><span class="badge badge-sanctions">{badge}</span></p>\n'
+            if badge
+            else ""
+        )
+        + "  </div>\n</li>"
+    )
