@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -76,6 +76,45 @@ REQUIRED_COLUMNS = {
 }
 
 DECADE_NOTE = re.compile(r"^(\d{3}0)s$")
+# Keys per look-up statement. PostgreSQL takes at most 65,535 parameters in one statement (with
+# server-side binding, which the project uses), so writes are batched by their parameter count.
+BATCH = 5000
+MAX_PARAMETERS = 60_000
+
+
+def create_batch(model):
+    """Rows per INSERT: as many as fit the parameter limit (PostgreSQL's UNNEST insert needs one
+    per column, but Django falls back to one per value for some column types)."""
+    return max(100, MAX_PARAMETERS // len(model._meta.concrete_fields))
+
+
+def update_rows(model, objects, fields):
+    """
+    Write ``fields`` of ``objects`` with one UPDATE statement run for every row (executemany:
+    psycopg pipelines it, SQLite prepares it once). Django's bulk_update builds a CASE WHEN with
+    a branch per row, which PostgreSQL evaluates for every row: 82,000 changed gifts took six
+    minutes that way, against seconds here.
+    """
+    if not objects:
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(column.column)} = %s" for column in columns),
+        quote(meta.pk.column),
+    )
+    rows = [
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
+        + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])
+
+
 GIFT_LINKS = {"leader", "donor", "country", "category", "showroom", "occasion"}
 
 
@@ -383,6 +422,9 @@ class CollectionImporter:
         self.gift_links = {}
         occasion_dates = defaultdict(list)
         donors = {}
+        # Each enum's .values builds a new list: asked once here rather than per row.
+        kinds, directions = set(Donor.Kind.values), set(Gift.Direction.values)
+        sanction_values, confidences = set(Gift.Sanctions.values), set(Gift.Confidence.values)
         for ref, row in self.gifts.items():
             data = row.data
             if not data["title"]:
@@ -395,10 +437,10 @@ class CollectionImporter:
                 self.error(row, f"country: unknown country '{data['country']}'")
             if data["category"] not in self.categories:
                 self.error(row, f"category: unknown category '{data['category']}'")
-            kind = self.choice_or_error(row, "counterpart_type", Donor.Kind.values)
-            direction = self.choice_or_error(row, "direction", Gift.Direction.values)
-            sanctions = self.choice_or_error(row, "sanctions", Gift.Sanctions.values, False)
-            confidence = self.choice_or_error(row, "confidence", Gift.Confidence.values)
+            kind = self.choice_or_error(row, "counterpart_type", kinds)
+            direction = self.choice_or_error(row, "direction", directions)
+            sanctions = self.choice_or_error(row, "sanctions", sanction_values, False)
+            confidence = self.choice_or_error(row, "confidence", confidences)
             date, precision = self.date_or_error(row, "date")
             decade = DECADE_NOTE.match(data["date_note"])
             if date and precision == DatePrecision.YEAR and decade and decade[1] == str(date.year):
@@ -542,9 +584,10 @@ class CollectionImporter:
         self.progress(f"Writing {label.lower()} ({len(rows):,})")
         existing = {}
         keys = list(rows)
-        # In batches: PostgreSQL takes at most 65,535 parameters in one statement.
-        for start in range(0, len(keys), 5000):
-            existing.update(model.objects.in_bulk(keys[start : start + 5000], field_name=key_field))
+        for start in range(0, len(keys), BATCH):
+            existing.update(
+                model.objects.in_bulk(keys[start : start + BATCH], field_name=key_field)
+            )
         states = self.report.states[label]
         to_create, to_update, changed_fields = [], [], set()
         now = timezone.now()
@@ -566,9 +609,9 @@ class CollectionImporter:
             changed_fields.update(changed)
             to_update.append(obj)
             states[key] = UPDATED
-        model.objects.bulk_create(to_create, batch_size=500)
+        model.objects.bulk_create(to_create, batch_size=create_batch(model))
         if to_update:
-            model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=500)
+            update_rows(model, to_update, sorted(changed_fields))
         existing.update({getattr(obj, key_field): obj for obj in to_create})
         return existing
 
@@ -593,7 +636,7 @@ class CollectionImporter:
                     states[key] = UPDATED
         if to_update:
             fields = list(next(iter(links.values())))
-            model.objects.bulk_update(to_update, fields, batch_size=500)
+            update_rows(model, to_update, fields)
 
     def write(self):
         values = self.values
@@ -687,14 +730,14 @@ class CollectionImporter:
             else:
                 states[key] = UNCHANGED
         Fact.objects.bulk_create(to_create)
-        Fact.objects.bulk_update(to_update, ["source_id", "attribution", "order"])
+        update_rows(Fact, to_update, ["source_id", "attribution", "order"])
 
     def write_citations(self, gifts, sources):
         states = self.report.states["Citations"]
         gift_ids = [gift.pk for gift in gifts.values()]
         existing = {}
-        for start in range(0, len(gift_ids), 500):
-            for citation in Citation.objects.filter(gift_id__in=gift_ids[start : start + 500]):
+        for start in range(0, len(gift_ids), BATCH):
+            for citation in Citation.objects.filter(gift_id__in=gift_ids[start : start + BATCH]):
                 existing[(citation.gift_id, citation.source_id)] = citation
         to_create, to_update = [], []
         for ref, link in self.gift_links.items():
@@ -710,8 +753,8 @@ class CollectionImporter:
                     states[pair] = UPDATED
                 else:
                     states[pair] = UNCHANGED
-        Citation.objects.bulk_create(to_create, batch_size=500)
-        Citation.objects.bulk_update(to_update, ["order"], batch_size=500)
+        Citation.objects.bulk_create(to_create, batch_size=create_batch(Citation))
+        update_rows(Citation, to_update, ["order"])
 
     def write_gift_resolutions(self, gifts):
         states = self.report.states["Sanctions links"]
@@ -724,14 +767,15 @@ class CollectionImporter:
         }
         present = set()
         gift_ids = sorted({gift_id for gift_id, _ in wanted})
-        for start in range(0, len(gift_ids), 500):
+        for start in range(0, len(gift_ids), BATCH):
             present |= set(
-                through.objects.filter(gift_id__in=gift_ids[start : start + 500]).values_list(
+                through.objects.filter(gift_id__in=gift_ids[start : start + BATCH]).values_list(
                     "gift_id", "resolution_id"
                 )
             )
         through.objects.bulk_create(
-            [through(gift_id=g, resolution_id=r) for g, r in wanted - present], batch_size=500
+            [through(gift_id=g, resolution_id=r) for g, r in wanted - present],
+            batch_size=create_batch(through),
         )
         for pair in wanted:
             states[pair] = UNCHANGED if pair in present else CREATED

@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 
 from donors.models import Country, Donor
 from exhibitions.models import Building, Fact, Showroom
+from gifts import search
 from gifts.importer import DEFAULT_DATA_DIR, CollectionImporter, ImportFailed
 from gifts.models import Category, Citation, Gift, Leader, Occasion, Resolution, Source
 from museum.models import DatePrecision
@@ -139,6 +140,33 @@ def test_a_changed_row_updates_its_record(collection, data_dir):
     assert (
         Gift.objects.get(accession_number="IFE-0007").title == "Gold cigarette case with initials"
     )
+
+
+def test_changing_every_gift_updates_every_field_and_the_search_index(collection, data_dir):
+    path = data_dir / "gifts.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        row.update(title=f"Quokka {row['ref']}", note="Re-catalogued", confidence="D")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    stamps = dict(Gift.objects.values_list("accession_number", "updated"))
+
+    report = CollectionImporter(data_dir).run()
+
+    assert report.counts("Gifts") == {"created": 0, "updated": 72, "unchanged": 0}
+    for gift in Gift.objects.all():
+        assert (gift.title, gift.note, gift.confidence) == (
+            f"Quokka {gift.accession_number}",
+            "Re-catalogued",
+            "D",
+        )
+        assert gift.slug == f"quokka-{gift.accession_number.lower()}"
+        assert gift.updated > stamps[gift.accession_number]
+    assert search.filter_queryset(Gift.objects.all(), "quokka").count() == 72
 
 
 def test_keep_existing_leaves_curators_edits_alone(collection, data_dir):
