@@ -34,6 +34,9 @@ KEYED_FILTERS = {
 MAX_VALUES = 50
 
 
+SEARCH_MEMO_MATCHES = 2_000_000
+
+
 class KeysField(forms.MultipleChoiceField):
     """Several values of one key, each checked against the collection's keys in one look-up."""
 
@@ -160,9 +163,12 @@ class GiftFilter(django_filters.FilterSet):
         terms = tuple(search.query_terms(query, self.collection.leader_spellings))
         memo = self.collection.memo.setdefault("search", {})
         if terms not in memo:
-            if len(memo) > 500:
+            ids, ranks = search.matches(query, self.collection.leader_spellings)
+            # Bounded by the matches kept, not the searches: one common word can match most of
+            # the collection. At most about 32 MB of arrays per worker.
+            if sum(len(kept) for kept, _ in memo.values()) + len(ids) > SEARCH_MEMO_MATCHES:
                 memo.clear()
-            memo[terms] = search.matches(query, self.collection.leader_spellings)
+            memo[terms] = ids, ranks
         return memo[terms]
 
     def selection(self):

@@ -21,7 +21,9 @@ the version is one primary-key query per request.
 import datetime
 import threading
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 from django.db.models.functions import Lower
@@ -43,14 +45,23 @@ SORTS = {
 DEFAULT_SORT = "-date"
 
 
-@dataclass
+NO_EXTRA = MappingProxyType({})
+
+
+@dataclass(slots=True)
 class Option:
-    """One value of a facet: what the query string says (key), what a visitor reads (label)."""
+    """One value of a facet: what the query string says (key), what a visitor reads (label).
+    Slotted: a million gifts bring over 100,000 donors and occasions, each an Option."""
 
     key: str
     label: str
     id: object = None
-    extra: dict = field(default_factory=dict)
+    extra: Mapping = field(default_factory=lambda: NO_EXTRA)  # one shared empty mapping
+
+
+def code_type(size):
+    """The narrowest integer type for codes 0..size-1: most facets fit 16 bits."""
+    return np.int16 if size <= np.iinfo(np.int16).max else np.int32
 
 
 class Dimension:
@@ -59,7 +70,7 @@ class Dimension:
     def __init__(self, name, options, codes):
         self.name = name
         self.options = options  # list of Option, indexed by code
-        self.codes = codes
+        self.codes = codes.astype(code_type(len(options)), copy=False)
         self.by_key = {option.key: code for code, option in enumerate(options)}
 
     def codes_for(self, keys):
@@ -80,13 +91,13 @@ def codes_for_ids(ids, option_ids):
 # The columns read from the database, in order, and the array type each is kept in.
 COLUMNS = [
     ("id", "q"),
-    ("leader_id", "q"),
-    ("country_id", "q"),
-    ("donor_id", "q"),
-    ("category_id", "q"),
-    ("occasion_id", "q"),
-    ("showroom_id", "q"),
-    ("date_received", "q"),  # as a day number, 0 when unknown
+    ("leader_id", "i"),  # related ids in 32 bits: no related table nears 2 billion rows
+    ("country_id", "i"),
+    ("donor_id", "i"),
+    ("category_id", "i"),
+    ("occasion_id", "i"),
+    ("showroom_id", "i"),
+    ("date_received", "i"),  # as a day number, 0 when unknown
     ("on_display", "b"),
     ("sanctions", "b"),
     ("confidence", "b"),
@@ -149,7 +160,7 @@ class Collection:
     def load(self):
         gifts = Gift.objects.published().holdings()
         columns = self.read_columns(gifts)
-        self.ids = columns["id"].astype(np.int64)
+        self.ids = columns.pop("id").astype(np.int64, copy=False)
         self.size = len(self.ids)
         self.dimensions = {}
         self.leader_spellings = search.leader_spellings()
@@ -168,7 +179,7 @@ class Collection:
                 (i, Option(slug, name, i))
                 for i, slug, name in Leader.objects.values_list("id", "slug", "name")
             ],
-            columns["leader_id"],
+            columns.pop("leader_id"),
             "An institution",
         )
         country_rows = [
@@ -177,21 +188,21 @@ class Collection:
                 "id", "code", "name", "continent"
             ).iterator()
         ]
-        add("country", country_rows, columns["country_id"])
+        add("country", country_rows, columns.pop("country_id"))
         donor_rows = [
             (i, Option(slug, name, i, {"kind": kind, "country_id": country_id}))
             for i, slug, name, kind, country_id in Donor.objects.values_list(
                 "id", "slug", "name", "kind", "country_id"
             ).iterator()
         ]
-        add("donor", donor_rows, columns["donor_id"])
+        add("donor", donor_rows, columns.pop("donor_id"))
         add(
             "category",
             [
                 (i, Option(slug, name, i))
                 for i, slug, name in Category.objects.values_list("id", "slug", "name")
             ],
-            columns["category_id"],
+            columns.pop("category_id"),
         )
         add(
             "occasion",
@@ -199,7 +210,7 @@ class Collection:
                 (i, Option(slug, name, i))
                 for i, slug, name in Occasion.objects.values_list("id", "slug", "name").iterator()
             ],
-            columns["occasion_id"],
+            columns.pop("occasion_id"),
         )
         showroom_rows = [
             (i, Option(slug, f"{code} {name}", i, {"building_id": building, "floor": floor}))
@@ -207,7 +218,7 @@ class Collection:
                 "id", "slug", "code", "name", "building_id", "floor"
             )
         ]
-        add("showroom", showroom_rows, columns["showroom_id"], "In storage")
+        add("showroom", showroom_rows, columns.pop("showroom_id"), "In storage")
         building_rows = [
             (i, Option(slug, name, i))
             for i, slug, name in Building.objects.values_list("id", "slug", "name")
@@ -248,10 +259,10 @@ class Collection:
         self.dimensions["confidence"] = Dimension(
             "confidence",
             [Option(v, str(label)) for v, label in Gift.Confidence.choices] + [Option("", "None")],
-            columns["confidence"].astype(np.int32),
+            columns.pop("confidence"),
         )
 
-        ordinals = columns["date_received"]
+        ordinals = columns.pop("date_received")
         known = ordinals > 0
         years = np.zeros(self.size, dtype=np.int16)
         if known.any():
@@ -266,29 +277,36 @@ class Collection:
             [Option(str(d), f"{d}s") for d in decades] + [Option("", "Date unknown")],
             decade_codes,
         )
-        self.on_display = columns["on_display"].astype(bool)
+        self.on_display = columns.pop("on_display").astype(bool)
         image_ids = np.fromiter(
             GiftImage.objects.values_list("gift_id", flat=True).distinct().iterator(),
             dtype=np.int64,
         )
         self.has_image = np.isin(self.ids, image_ids)
 
-        # Sort keys. Unknown dates sort after known ones whichever the direction.
-        never = np.iinfo(np.int64).max
+        # What the sorts order by; each sort's order is made when first asked for (sort_key).
+        self.ordinals = ordinals
+        self.created = columns.pop("created")
         title_order = np.fromiter(
             gifts.order_by(Lower("title"), "id").values_list("id", flat=True).iterator(CHUNK),
             dtype=np.int64,
         )
-        title_ranks = np.empty(self.size, dtype=np.int64)
-        title_ranks[np.searchsorted(self.ids, title_order)] = np.arange(len(title_order))
-        self.sort_keys = {
-            "date": (np.where(known, ordinals, never),),
-            "-date": (np.where(known, -ordinals, never),),
-            "title": (title_ranks,),
-            "-added": (-columns["created"],),
-        }
+        self.title_ranks = np.empty(self.size, dtype=np.int32)
+        self.title_ranks[np.searchsorted(self.ids, title_order)] = np.arange(len(title_order))
         self.orders = {}
         self.memo = {}
+
+    def sort_key(self, sort):
+        """The key a sort orders rows by. Unknown dates come after known ones either way."""
+        if sort == "title":
+            return self.title_ranks
+        if sort == "-added":
+            return -self.created
+        never = np.iinfo(np.int64).max
+        dates = self.ordinals.astype(np.int64)
+        if sort not in ("date", "-date"):
+            raise KeyError(sort)
+        return np.where(dates > 0, dates if sort == "date" else -dates, never)
 
     def rows_for(self, ids):
         """Row positions of these gift ids, and which of the ids are in the collection at all."""
@@ -322,7 +340,8 @@ class Collection:
     def order(self, sort):
         """Every row, in the sort's order, ties broken by id (the order is stable)."""
         if sort not in self.orders:
-            self.orders[sort] = np.lexsort((self.ids, *self.sort_keys[sort]))
+            # Row numbers fit 32 bits: half the memory of numpy's default, per sort.
+            self.orders[sort] = np.lexsort((self.ids, self.sort_key(sort))).astype(np.int32)
         return self.orders[sort]
 
     # Answering ---------------------------------------------------------------------------------
@@ -376,8 +395,8 @@ class Selection:
     year_to: int | None = None
     on_display: bool | None = None
     has_image: bool | None = None
-    search_ids: list | None = None  # None: no search
-    search_ranks: list | None = None
+    search_ids: np.ndarray | None = None  # None: no search
+    search_ranks: np.ndarray | None = None
     sort: str = DEFAULT_SORT
 
 

@@ -16,7 +16,9 @@ them again, because SQLite drops a table's triggers when Django rebuilds the tab
 
 import re
 import unicodedata
+from array import array
 
+import numpy as np
 from django.db import connection
 
 NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -108,12 +110,12 @@ def query_terms(query, spellings=None):
 
 def matches(query, spellings=None):
     """
-    Every gift matching the query, as (ids, ranks) lists; a higher rank is more relevant.
+    Every gift matching the query, as (ids, ranks) NumPy arrays; a higher rank is more relevant.
     An empty query (or one of punctuation only) matches nothing.
     """
     terms = query_terms(query, spellings)
     if not terms:
-        return [], []
+        return as_numpy([], np.int64), as_numpy([], np.float64)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tsquery = " & ".join(f"{term}:*" for term in terms)
@@ -130,8 +132,18 @@ def matches(query, spellings=None):
                 "WHERE gifts_gift_fts MATCH %s",
                 [fts_query],
             )
-        rows = cursor.fetchall()
-    return [row[0] for row in rows], [float(row[1]) for row in rows]
+        # Read in chunks into compact arrays: a common word matches a good part of a million
+        # gifts, and a Python list of them would cost several times the memory.
+        ids, ranks = array("q"), array("d")
+        while rows := cursor.fetchmany(10_000):
+            for id_, rank in rows:
+                ids.append(id_)
+                ranks.append(rank)
+    return as_numpy(ids, np.int64), as_numpy(ranks, np.float64)
+
+
+def as_numpy(values, dtype):
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
 def filter_queryset(queryset, query, spellings=None):
