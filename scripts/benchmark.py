@@ -31,6 +31,7 @@ import time
 import urllib.request
 from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -217,7 +218,7 @@ def scenarios(probe, admin):
     def random_listing():
         params = []
         for key in rng.sample(sorted(filterable), rng.randint(1, 3)):
-            params.append(f"{key}={rng.choice(filterable[key])}")
+            params.append(f"{key}={quote(rng.choice(filterable[key]))}")  # "North America"
         if rng.random() < 0.3:
             params.append(f"year_from={rng.randint(1950, 2000)}")
         return "/gifts/?" + "&".join(params)
@@ -423,6 +424,8 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
     queries = shell(env, COUNT_QUERIES, json.dumps(sample_urls))
 
     port = free_port()
+    empty_config = work / "gunicorn-benchmark.conf.py"
+    empty_config.write_text("")
     server = subprocess.Popen(
         [
             GUNICORN,
@@ -437,6 +440,10 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
             "120",
             "--access-logfile",
             "/dev/null",
+            # Not the deployment's gunicorn.conf.py: its max_requests would restart workers (and
+            # reload the collection) in the middle of a measurement.
+            "--config",
+            str(empty_config),
         ],
         env=env,
         cwd=ROOT,
