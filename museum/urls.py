@@ -15,6 +15,7 @@ admin.site.index_title = "Catalogue"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("statistics/", views.statistics, name="statistics"),
     path("robots.txt", views.robots_txt, name="robots"),
     # An index of sitemap pages (a page holds 5,000 gifts), and the pages it lists.
