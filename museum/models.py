@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F
@@ -101,7 +103,26 @@ class CollectionState(models.Model):
     def read_key(cls):
         """(version, changed): the time tells two versions with one number apart, as happens
         when a transaction that moved the version on is rolled back and another moves it again."""
-        return cls.objects.filter(pk=1).values_list("version", "changed").first() or (0, None)
+        # Plain SQL: every visitor request asks, and building the ORM query cost more than the
+        # query itself (0.3 of the 1 ms a page from the cache takes).
+        from django.db import connection
+        from django.utils.dateparse import parse_datetime
+
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote('version')}, {quote('changed')} FROM "
+                f"{quote(cls._meta.db_table)} WHERE {quote('id')} = 1"
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return 0, None
+        version, changed = row
+        if isinstance(changed, str):
+            changed = parse_datetime(changed)
+        if changed is not None and changed.tzinfo is None:  # SQLite keeps UTC without a zone
+            changed = changed.replace(tzinfo=datetime.UTC)
+        return version, changed
 
     @classmethod
     def bump(cls):

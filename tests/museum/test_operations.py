@@ -202,3 +202,15 @@ def test_a_page_that_used_a_csp_nonce_is_not_kept_in_the_page_cache(rf, db, page
     assert "X-Cache" not in second
     assert first.content != second.content  # a fresh nonce each time
     assert "'nonce-" in second["Content-Security-Policy"]
+
+
+def test_the_collection_version_is_read_as_stored_with_its_time_zone(db):
+    from museum.models import CollectionState
+
+    CollectionState.objects.all().delete()
+    assert CollectionState.read_key() == (0, None)
+    CollectionState.bump()
+    CollectionState.bump()
+    stored = CollectionState.objects.values_list("version", "changed").get()
+    assert CollectionState.read_key() == stored
+    assert stored[1].tzinfo is not None
