@@ -214,3 +214,18 @@ def test_the_collection_version_is_read_as_stored_with_its_time_zone(db):
     stored = CollectionState.objects.values_list("version", "changed").get()
     assert CollectionState.read_key() == stored
     assert stored[1].tzinfo is not None
+
+
+def test_a_page_from_the_cache_has_every_security_header(client, collection, page_cache):
+    client.get("/gifts/IFE-0001/")
+    cached = client.get("/gifts/IFE-0001/")
+    assert cached["X-Cache"] == "hit"
+    for header in [
+        "X-Frame-Options",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "X-Request-ID",
+    ]:
+        assert cached[header], header
