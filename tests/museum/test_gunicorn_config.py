@@ -1,0 +1,130 @@
+"""gunicorn.conf.py and its JSON access log (museum.gunicorn_logging); scripts/e2e.py runs them."""
+
+import datetime
+import json
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from gunicorn.config import Config
+
+from museum.gunicorn_logging import JsonAccessLogger
+
+CONF = str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py")
+GUNICORN_VARIABLES = [
+    "GUNICORN_BIND",
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_CONTROL_SOCKET",
+    "FORWARDED_ALLOW_IPS",
+]
+
+
+@pytest.fixture
+def conf(monkeypatch):
+    """Reads gunicorn.conf.py with the given environment variables, the others unset."""
+
+    def read(**variables):
+        for name in GUNICORN_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(CONF)
+
+    return read
+
+
+def test_development_defaults(conf):
+    settings = conf()
+    assert settings["bind"] == ["127.0.0.1:8000"]
+    assert 1 <= settings["workers"] <= 8
+    assert settings["worker_class"] == "sync"
+    assert settings["timeout"] == 30
+    assert settings["control_socket_disable"] is True
+    assert settings["preload_app"] is False
+    assert settings["umask"] == 0o007
+
+
+def test_systemd_settings(conf):
+    settings = conf(
+        GUNICORN_BIND="unix:/run/friendship-gifts/gunicorn.sock",
+        WEB_CONCURRENCY="3",
+        GUNICORN_THREADS="4",
+        GUNICORN_TIMEOUT="45",
+    )
+    assert settings["bind"] == ["unix:/run/friendship-gifts/gunicorn.sock"]
+    assert settings["workers"] == 3
+    assert (settings["threads"], settings["worker_class"]) == (4, "gthread")
+    assert settings["timeout"] == 45
+    # Beside the socket, not in the user's home shared with every other gunicorn.
+    assert settings["control_socket"] == "/run/friendship-gifts/gunicorn.ctl"
+
+
+def test_gunicorn_accepts_every_setting(conf):
+    settings = conf(GUNICORN_BIND="unix:/tmp/gunicorn.sock")
+    config = Config()
+    for name, value in settings.items():
+        if name in config.settings:
+            config.set(name, value)
+    assert config.logger_class is JsonAccessLogger
+    assert config.secure_scheme_headers == {"X-FORWARDED-PROTO": "https"}
+    assert config.forwarder_headers == []
+
+
+def make_logger(**settings):
+    config = Config()
+    config.set("accesslog", "-")
+    for name, value in settings.items():
+        config.set(name, value)
+    logger = JsonAccessLogger(config)
+    logger.access_log = mock.Mock()
+    return logger
+
+
+def access_line(logger, environ, headers=()):
+    response = SimpleNamespace(
+        status="404 Not Found", status_code=404, sent=3355, headers=list(headers)
+    )
+    base = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": '/gifts/"quoted"/?q=a%20b',
+        "PATH_INFO": '/gifts/"quoted"/',
+        "QUERY_STRING": "q=a%20b",
+        "SERVER_PROTOCOL": "HTTP/1.0",
+        "REMOTE_ADDR": "",
+        "HTTP_USER_AGENT": 'agent "with quotes"',
+    }
+    logger.access(response, None, base | environ, datetime.timedelta(milliseconds=12.34))
+    fmt, line = logger.access_log.info.call_args.args
+    assert fmt == "%s"
+    return json.loads(line)
+
+
+def test_access_log_is_one_json_object_with_the_request_id():
+    record = access_line(
+        make_logger(),
+        {"HTTP_X_FORWARDED_FOR": "203.0.113.7", "HTTP_X_REQUEST_ID": "from-the-proxy-1"},
+        headers=[("X-Request-ID", "from-the-response-1")],
+    )
+    assert record["path"] == '/gifts/"quoted"/'
+    assert record["query"] == "q=a%20b"
+    assert record["status"] == 404
+    assert record["bytes"] == 3355
+    assert record["duration_ms"] == 12.3
+    assert record["user_agent"] == 'agent "with quotes"'
+    assert record["referer"] is None
+    assert record["request_id"] == "from-the-response-1"
+    # A unix socket peer is the proxy: the address it appended is the visitor's.
+    assert record["remote_addr"] == "203.0.113.7"
+    assert record["time"].endswith("Z")
+
+
+def test_forwarded_for_is_believed_only_from_the_trusted_proxy():
+    logger = make_logger(forwarded_allow_ips="127.0.0.1,10.1.0.0/16")
+    spoofed = {"REMOTE_ADDR": "198.51.100.9", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}
+    assert access_line(logger, spoofed)["remote_addr"] == "198.51.100.9"
+    proxied = {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.7"}
+    assert access_line(logger, proxied)["remote_addr"] == "203.0.113.7"
