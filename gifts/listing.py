@@ -352,11 +352,31 @@ class Collection:
         if row is None:
             return []
         codes = self.dimensions[dimension].codes
-        if codes[row] == len(self.dimensions[dimension].options) - 1:
+        code = int(codes[row])
+        if code == len(self.dimensions[dimension].options) - 1:
             return []  # the gift has no value here (no occasion, say)
-        order = self.order("-date")
-        rows = order[(codes[order] == codes[row]) & (order != row)][:limit]
-        return self.ids[rows].tolist()
+        rows, starts = self.grouped(dimension)
+        group = rows[starts[code] : min(starts[code + 1], starts[code] + limit + 1)]
+        return self.ids[group[group != row][:limit]].tolist()
+
+    def grouped(self, dimension):
+        """
+        Every row grouped by its option in a dimension, newest first within a group, and where
+        each group starts: a gift page's "more from this donor" is then a slice, not a pass over
+        the whole collection (which cost a million-gift page 20 ms a dimension). Made once per
+        collection version: 4 bytes a gift per dimension asked for.
+        """
+        key = ("grouped", dimension)
+        if key not in self.memo:
+            codes = self.dimensions[dimension].codes
+            order = self.order("-date")
+            by_option = np.argsort(codes[order], kind="stable")  # stable: newest first kept
+            rows = order[by_option]
+            starts = np.searchsorted(
+                codes[rows], np.arange(len(self.dimensions[dimension].options) + 1)
+            )
+            self.memo[key] = rows, starts
+        return self.memo[key]
 
     def select(self, selection):
         return Result(self, selection)

@@ -258,3 +258,18 @@ def test_the_listing_page_is_a_landmarked_accessible_document(client, collection
     assert 'aria-current="true"' in text  # the selected country
     assert '<meta name="robots" content="noindex, follow">' in text
     assert reverse("gifts:export-csv") + "?country=RUS" in text
+
+
+def test_related_gifts_are_the_newest_sharing_the_value_for_every_gift(collection):
+    c = listing.collection()
+    order = c.order("-date")
+    for dimension in ["donor", "occasion", "country"]:
+        codes = c.dimensions[dimension].codes
+        none = len(c.dimensions[dimension].options) - 1
+        for row, gift_id in enumerate(c.ids.tolist()):
+            expected = (
+                []
+                if codes[row] == none
+                else c.ids[order[(codes[order] == codes[row]) & (order != row)][:4]].tolist()
+            )
+            assert c.related(dimension, gift_id, 4) == expected, (dimension, gift_id)
