@@ -14,8 +14,10 @@ bootstrap() {
     echo "Friendship Gifts needs Python 3.11 or newer; none was found on PATH." >&2
     exit 1
   fi
-  if [ ! -x .venv/bin/python ]; then
+  # A run interrupted while the venv was being made leaves one without pip: make it again.
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
     echo "Creating the virtual environment in .venv with $python"
+    rm -rf .venv
     "$python" -m venv .venv
   fi
   local stamp=".venv/.installed-$(basename "$lock")"
