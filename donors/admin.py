@@ -1,7 +1,9 @@
 from django.contrib import admin
 
 from donors.models import Country, Donor
+from donors.resources import DonorResource
 from museum.admin import RECORD_METADATA, AuditedAdmin
+from museum.imports import RecordImportExportMixin
 
 
 @admin.register(Country)
@@ -19,7 +21,8 @@ class CountryAdmin(AuditedAdmin):
 
 
 @admin.register(Donor)
-class DonorAdmin(AuditedAdmin):
+class DonorAdmin(RecordImportExportMixin, AuditedAdmin):
+    resource_classes = [DonorResource]
     list_display = ["name", "kind", "country", "is_specimen"]
     list_filter = ["kind", "country__continent", "is_specimen"]
     list_select_related = ["country"]

@@ -1,6 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
+from museum.history import HistoricalRecords
 from museum.models import AuditedModel
 
 
@@ -112,6 +113,7 @@ class Donor(AuditedModel):
     )
 
     objects = DonorQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

@@ -2,6 +2,7 @@ from django.db import models
 from django.urls import reverse
 
 from donors.models import Continent
+from museum.history import HistoricalRecords
 from museum.models import AuditedModel, PublicationStatus
 
 
@@ -17,6 +18,8 @@ class Building(AuditedModel):
     order = models.PositiveSmallIntegerField(
         "order", default=0, help_text="Order on the visit page."
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "name"]
@@ -115,6 +118,8 @@ class Showroom(AuditedModel):
     )
     description = models.TextField("description", blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["building__order", "tour_order", "code"]
         verbose_name = "showroom"
@@ -149,11 +154,15 @@ class Exhibition(AuditedModel):
     )
 
     objects = ExhibitionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-start_date", "title"]
         verbose_name = "exhibition"
         verbose_name_plural = "exhibitions"
+        permissions = [
+            ("publish_exhibition", "Can publish, unpublish and send back exhibitions in review")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)

@@ -1,14 +1,16 @@
 import re
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import OuterRef, Subquery
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from gifts import search
-from gifts.forms import GiftAdminForm, MoveToShowroomForm
+from gifts.desk import GiftDeskMixin
+from gifts.forms import GiftAdminForm, GiftImageForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
-from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin, mark_updated
+from gifts.resources import GiftResource, OccasionResource
+from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
+from museum.imports import RecordImportExportMixin
 
 ACCESSION_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d[\d-]*$")
 
@@ -47,7 +49,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Occasion)
-class OccasionAdmin(AuditedAdmin):
+class OccasionAdmin(RecordImportExportMixin, AuditedAdmin):
+    resource_classes = [OccasionResource]
     list_display = ["name", "kind", "display_date", "place"]
     list_filter = ["kind", "is_specimen"]
     search_fields = ["name", "place"]
@@ -97,6 +100,7 @@ class CitationInline(admin.TabularInline):
 
 class GiftImageInline(admin.StackedInline):
     model = GiftImage
+    form = GiftImageForm  # real JPEG, PNG or WebP only, re-encoded without metadata
     extra = 0
     fields = ["image", "preview", "alt_text", "caption", "credit", "order"]
     readonly_fields = ["preview"]
@@ -109,7 +113,8 @@ class GiftImageInline(admin.StackedInline):
 
 
 @admin.register(Gift)
-class GiftAdmin(PublishingAdmin):
+class GiftAdmin(RecordImportExportMixin, GiftDeskMixin, PublishingAdmin):
+    resource_classes = [GiftResource]
     form = GiftAdminForm
     list_display = [
         "thumbnail",
@@ -144,7 +149,18 @@ class GiftAdmin(PublishingAdmin):
     inlines = [CitationInline, GiftImageInline]
     show_full_result_count = False
     list_per_page = 50
-    actions = ["publish", "unpublish", "move_to_showroom"]
+    # Review (museum.workflow) and bulk work (gifts.desk), each confirmed before writing.
+    actions = [
+        "submit_for_review",
+        "publish",
+        "unpublish",
+        "send_back",
+        "move_to_showroom",
+        "set_on_display",
+        "set_in_storage",
+        "change_category",
+        "add_to_exhibition",
+    ]
     fieldsets = [
         (
             "Object",
@@ -219,41 +235,3 @@ class GiftAdmin(PublishingAdmin):
     @admin.display(description="date", ordering="date_received")
     def display_date(self, gift):
         return gift.display_date
-
-    @admin.action(description="Move the selected gifts to a showroom", permissions=["change"])
-    def move_to_showroom(self, request, queryset):
-        form = MoveToShowroomForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            held = queryset.filter(direction=Gift.Direction.RECEIVED)
-            count = mark_updated(
-                held,
-                request,
-                showroom=form.cleaned_data["showroom"],
-                on_display=form.cleaned_data["on_display"],
-            )
-            self.message_user(
-                request,
-                f"{count} gift(s) moved to {form.cleaned_data['showroom']}.",
-                messages.SUCCESS,
-            )
-            skipped = queryset.count() - count
-            if skipped:
-                self.message_user(
-                    request,
-                    f"{skipped} gift(s) given away by a leader were left out: the museum does not "
-                    "hold them.",
-                    messages.WARNING,
-                )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Move gifts to a showroom",
-            "opts": self.model._meta,
-            "form": form,
-            "gifts": queryset.select_related(None).only("accession_number", "title")[:100],
-            "count": queryset.count(),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/gifts/gift/move_to_showroom.html", context)

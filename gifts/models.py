@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
+from museum.history import HistoricalRecords
 from museum.models import AuditedModel, DatePrecision, PublicationStatus, format_partial_date
 
 
@@ -122,6 +123,7 @@ class Occasion(AuditedModel):
     is_specimen = models.BooleanField("synthetic specimen", default=False, editable=False)
 
     objects = OccasionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start_date", "name"]
@@ -421,11 +423,19 @@ class Gift(AuditedModel):
     search_body = models.TextField("search text", blank=True, editable=False)
 
     objects = GiftQuerySet.as_manager()
+    # Every version, with who changed what (museum.history); the search columns are derived.
+    history = HistoricalRecords(excluded_fields=["search_title", "search_body"])
 
     class Meta:
         ordering = ["accession_number"]
         verbose_name = "gift"
         verbose_name_plural = "gifts"
+        permissions = [
+            # museum.workflow: curators review; cataloguers only draft and submit for review.
+            ("publish_gift", "Can publish, unpublish and send back gifts in review"),
+            # Checked as gifts.import_records by the admin's import (registrars).
+            ("import_records", "Can import collection records"),
+        ]
         indexes = [
             models.Index(fields=["status", "date_received", "id"], name="gift_status_date"),
             models.Index(fields=["status", "title"], name="gift_status_title"),

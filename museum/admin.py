@@ -1,15 +1,22 @@
-from django.contrib import admin, messages
 from django.utils import timezone
 
-from museum.models import CollectionState, PublicationStatus
+from museum.bulk import NO_BULK_DELETE
+from museum.history import bulk_reason, update_with_history
+from museum.history_admin import CuratorHistoryAdmin
+from museum.models import CollectionState
+from museum.workflow import ReviewWorkflowMixin
 
 AUDIT_FIELDS = ("created", "created_by", "updated", "updated_by")
 
 RECORD_METADATA = ("Record metadata", {"classes": ["collapse"], "fields": AUDIT_FIELDS})
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    """Fills created_by / updated_by from the signed-in curator (python.org's ContentManageable)."""
+class AuditedAdmin(CuratorHistoryAdmin):
+    """
+    Fills created_by / updated_by from the signed-in curator (python.org's ContentManageable).
+    CuratorHistoryAdmin (museum.history_admin) adds the history with revert, "Recently deleted"
+    and the refusal of a save made over someone else's newer one.
+    """
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *AUDIT_FIELDS)
@@ -20,30 +27,31 @@ class AuditedAdmin(admin.ModelAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.model._meta.label_lower in NO_BULK_DELETE:
+            actions.pop("delete_selected", None)  # one at a time, from the record's page
+        return actions
+
 
 def mark_updated(queryset, request, **changes):
-    """A bulk update that keeps the audit fields and the collection version true."""
-    count = queryset.update(**changes, updated=timezone.now(), updated_by=request.user)
+    """A bulk update that keeps the audit fields, the history and the collection version true."""
+    count = update_with_history(
+        queryset,
+        request.user,
+        bulk_reason(request.POST.get("action", "")),
+        **changes,
+        updated=timezone.now(),
+        updated_by=request.user,
+    )
     CollectionState.bump()
     return count
 
 
-class PublishingAdmin(AuditedAdmin):
-    """Bulk publish / unpublish for records with a publication status."""
+class PublishingAdmin(ReviewWorkflowMixin, AuditedAdmin):
+    """
+    Records with a publication status: review before publishing (museum.workflow), and bulk
+    submit for review, publish, unpublish and send back, each confirmed first.
+    """
 
-    actions = ["publish", "unpublish"]
-
-    @admin.action(
-        description="Publish the selected %(verbose_name_plural)s", permissions=["change"]
-    )
-    def publish(self, request, queryset):
-        count = mark_updated(queryset, request, status=PublicationStatus.PUBLISHED)
-        self.message_user(request, f"{count} published.", messages.SUCCESS)
-
-    @admin.action(
-        description="Unpublish the selected %(verbose_name_plural)s (back to draft)",
-        permissions=["change"],
-    )
-    def unpublish(self, request, queryset):
-        count = mark_updated(queryset, request, status=PublicationStatus.DRAFT)
-        self.message_user(request, f"{count} returned to draft.", messages.SUCCESS)
+    actions = ["submit_for_review", "publish", "unpublish", "send_back"]

@@ -1,6 +1,9 @@
+import contextlib
+import contextvars
 import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import F
 
@@ -35,6 +38,7 @@ class AuditedModel(models.Model):
 
 class PublicationStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
     PUBLISHED = "published", "Published"
 
 
@@ -128,8 +132,72 @@ class CollectionState(models.Model):
     def bump(cls):
         from django.utils import timezone
 
+        deferred = _deferred_bumps.get()
+        if deferred is not None:  # inside deferred_bumps(): one bump at the end
+            deferred["pending"] = True
+            return
         if not cls.objects.filter(pk=1).update(version=F("version") + 1, changed=timezone.now()):
             cls.objects.get_or_create(pk=1)
         from museum.cache import forget_collection_key
 
         forget_collection_key()  # a change made in this request is seen by the rest of it
+
+    @classmethod
+    @contextlib.contextmanager
+    def deferred_bumps(cls):
+        """
+        Within the block, bump() only notes that something changed; the version moves on once
+        when the block ends (a CSV import saves thousands of records, museum.imports). The
+        block may set state["pending"] = False to skip that bump (a dry run rolled back).
+        """
+        state = {"pending": False}
+        token = _deferred_bumps.set(state)
+        try:
+            yield state
+        finally:
+            _deferred_bumps.reset(token)
+        if state["pending"]:
+            cls.bump()
+
+
+_deferred_bumps = contextvars.ContextVar("deferred_collection_bumps", default=None)
+
+
+class ReviewNote(models.Model):
+    """
+    A comment left on a record as it moves through review: a curator sending a draft back says
+    what to fix, and the cataloguer reads it on the record's change form (museum.workflow).
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="kind of record", on_delete=models.CASCADE
+    )
+    object_id = models.PositiveBigIntegerField("record id")
+    record = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="author",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        "status set",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        blank=True,
+        help_text="The status the record was given with this note, if it changed.",
+    )
+    text = models.TextField("comment")
+    created = models.DateTimeField("written", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "review note"
+        verbose_name_plural = "review notes"
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "created"], name="reviewnote_record")
+        ]
+
+    def __str__(self):
+        return self.text[:60]

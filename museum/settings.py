@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     # Third party
     "django_filters",
     "axes",
+    "simple_history",
+    "import_export",
     # Ours
     "museum",
     "gifts",
@@ -105,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made a change, for the records' history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its page.
     "axes.middleware.AxesMiddleware",
@@ -220,6 +224,13 @@ STORAGES = {
 # Uploads: images are checked by Pillow; anything bigger than this is refused before decoding.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Gift photographs (gifts.images): real JPEG, PNG or WebP only, re-encoded without metadata.
+GIFT_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+GIFT_IMAGE_MAX_PIXELS = 40_000_000  # 8000 × 5000; bigger pictures are refused
+
+# CSV and Excel import in the admin (museum.imports): one transaction, all or nothing.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Uploaded media goes through Django only on a development or demo server; a production
 # deployment serves it from the reverse proxy.

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from museum import views
+from museum import quality, views
 from museum.sitemaps import SITEMAPS
 
 admin.site.site_header = "Friendship Gifts: curators' desk"
@@ -37,6 +37,12 @@ urlpatterns = [
     path("", include("gifts.urls")),
     path("", include("donors.urls")),
     path("", include("exhibitions.urls")),
+    # The curators' data quality page, inside the admin's address (before the admin's own).
+    path(
+        f"{settings.ADMIN_URL}quality/",
+        admin.site.admin_view(quality.quality_view),
+        name="admin-quality",
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

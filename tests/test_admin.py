@@ -151,11 +151,15 @@ def test_bulk_publish_and_unpublish(admin_client, admin_user, collection):
     gifts = Gift.objects.filter(accession_number__in=["IFE-0001", "IFE-0002"])
     ids = [str(pk) for pk in gifts.values_list("pk", flat=True)]
     url = admin_url(Gift, "changelist")
-    admin_client.post(url, {"action": "unpublish", ACTION_CHECKBOX_NAME: ids})
+    # Each bulk status change shows a confirmation page first (tests/test_workflow.py).
+    page = admin_client.post(url, {"action": "unpublish", ACTION_CHECKBOX_NAME: ids})
+    assert "2 gifts will change" in page.content.decode()
+    assert Gift.objects.published().count() == 72
+    admin_client.post(url, {"action": "unpublish", ACTION_CHECKBOX_NAME: ids, "apply": "1"})
     assert set(gifts.values_list("status", flat=True)) == {"draft"}
     assert set(gifts.values_list("updated_by", flat=True)) == {admin_user.pk}
     assert Gift.objects.published().count() == 70
-    admin_client.post(url, {"action": "publish", ACTION_CHECKBOX_NAME: ids})
+    admin_client.post(url, {"action": "publish", ACTION_CHECKBOX_NAME: ids, "apply": "1"})
     assert Gift.objects.published().count() == 72
 
 

@@ -4,23 +4,32 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
+from museum.workflow import ROLES
+
 
 class Command(BaseCommand):
     help = (
-        "Create a curator account (staff, in the Curator group) with a new random password, "
-        "printed once. Run it again for the same name to set a new password."
+        "Create a curator account (staff, in the Curator group, or --role cataloguer or "
+        "registrar) with a new random password, printed once. Run it again for the same name to "
+        "set a new password."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--role",
+            choices=["cataloguer", "curator", "registrar"],
+            default="curator",
+            help="The account's group (museum.workflow): curator unless said otherwise.",
+        )
 
-    def handle(self, *args, username, email, **options):
+    def handle(self, *args, username, email, role="curator", **options):
         try:
-            group = Group.objects.get(name="Curator")
+            group = Group.objects.get(name=role.capitalize())
         except Group.DoesNotExist:
             raise CommandError(
-                "The Curator group is missing: run `manage.py migrate` first."
+                f"The {role.capitalize()} group is missing: run `manage.py migrate` first."
             ) from None
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"email": email}
@@ -31,6 +40,8 @@ class Command(BaseCommand):
         user.is_staff = True
         user.set_password(password)
         user.save()
+        # One role at a time: another role's group is left.
+        user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(pk=group.pk))
         user.groups.add(group)
         action = "Created" if created else "Reset the password of"
-        self.stdout.write(f"{action} curator '{username}'. Password (shown once): {password}")
+        self.stdout.write(f"{action} {role} '{username}'. Password (shown once): {password}")

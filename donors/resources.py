@@ -1,0 +1,24 @@
+"""Import and export columns for donors (see museum/imports.py for the rules)."""
+
+from import_export.fields import Field
+
+from donors.models import Country, Donor
+from museum.imports import NaturalKeyWidget, RecordResource
+
+
+class DonorResource(RecordResource):
+    country = Field(
+        attribute="country",
+        column_name="country",
+        widget=NaturalKeyWidget(Country, "code", label="ISO code", upper=True),
+    )
+
+    class Meta:
+        model = Donor
+        name = "Donors"
+        import_id_fields = ["slug"]
+        fields = ["slug", "name", "name_original", "kind", "country", "biography"]
+        export_order = fields
+
+    def get_queryset(self):
+        return Donor.objects.select_related("country")

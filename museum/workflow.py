@@ -1,0 +1,356 @@
+"""
+Review before publishing: who may do what to a record with a publication status.
+
+Three roles, made as groups by museum/migrations/0002_roles.py:
+
+- Cataloguer: creates and edits drafts and submits them for review. A record in review or
+  published is read-only to a cataloguer; the status can only be set to draft or in review.
+- Curator: reviews. Sees the review queue, publishes, unpublishes, sends a record back to draft
+  with a comment the cataloguer reads on the record's change form (museum.models.ReviewNote).
+- Registrar: everything on collection records: reviews as a curator, deletes, imports
+  (gifts.import_records).
+
+"Publishing" is the custom permission <app>.publish_<model> (gifts.publish_gift,
+exhibitions.publish_exhibition). Everything is enforced on the server: the status choices in the
+form, the change permission per record, the actions offered and the records each action touches.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.utils.html import format_html, format_html_join
+
+from museum.bulk import FieldChange, Outcome, confirm_bulk_change, mark_updated
+from museum.models import PublicationStatus, ReviewNote
+
+CATALOGUER = "Cataloguer"
+CURATOR = "Curator"
+REGISTRAR = "Registrar"
+ROLES = [CATALOGUER, CURATOR, REGISTRAR]
+
+DRAFT = PublicationStatus.DRAFT
+REVIEW = PublicationStatus.REVIEW
+PUBLISHED = PublicationStatus.PUBLISHED
+
+# What a user without the publish permission may set the status to.
+CATALOGUER_STATUSES = {DRAFT, REVIEW}
+
+NOT_A_DRAFT = "only drafts change without a curator: records in review or published were left out"
+
+
+def publish_permission(model):
+    opts = model._meta
+    return f"{opts.app_label}.publish_{opts.model_name}"
+
+
+def can_publish(user, model):
+    return user.has_perm(publish_permission(model))
+
+
+def may_edit(user, obj):
+    """A reviewer edits any record; anyone else only drafts (not in review, not published)."""
+    return can_publish(user, type(obj)) or obj.status == DRAFT
+
+
+def editable(queryset, user):
+    """The records of queryset that user may change in bulk."""
+    return queryset if can_publish(user, queryset.model) else queryset.filter(status=DRAFT)
+
+
+def notes_for(obj):
+    return ReviewNote.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    ).select_related("author")
+
+
+def add_note(obj, user, text, status=""):
+    return ReviewNote.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        author=user,
+        text=text,
+        status=status,
+    )
+
+
+def add_notes(queryset, user, text, status=""):
+    """The same note on every record of queryset, in one insert per 500 records."""
+    content_type = ContentType.objects.get_for_model(queryset.model)
+    ReviewNote.objects.bulk_create(
+        (
+            ReviewNote(
+                content_type=content_type, object_id=pk, author=user, text=text, status=status
+            )
+            for pk in queryset.values_list("pk", flat=True).iterator()
+        ),
+        batch_size=500,
+    )
+
+
+def sent_back(model):
+    """A condition: the record is a draft that a reviewer sent back with a comment."""
+    return Exists(
+        ReviewNote.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=OuterRef("pk"),
+            status=DRAFT,
+        )
+    )
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """The curator's review queue, and a cataloguer's records that came back."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting for review"), ("sent_back", "Sent back with a comment")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(status=REVIEW)
+        if self.value() == "sent_back":
+            return queryset.filter(sent_back(queryset.model), status=DRAFT)
+        return queryset
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment for the cataloguer",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="What needs changing before the record can be published. It is shown on the "
+        "record's page in the admin.",
+    )
+
+
+REVIEW_COMMENT_HELP = (
+    "Kept with the record and shown above. A curator sending a record back to draft must say "
+    "what needs changing; a cataloguer may leave a word for the reviewer."
+)
+
+
+def review_form(base, *, user, model, old_status):
+    """The admin form with a review comment, checked against the user's role."""
+    publisher = can_publish(user, model)
+
+    class ReviewForm(base):
+        review_comment = forms.CharField(
+            label="Review comment",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+            help_text=REVIEW_COMMENT_HELP,
+        )
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            status = self.fields.get("status")
+            if status is not None and not publisher:
+                status.choices = [c for c in status.choices if c[0] in CATALOGUER_STATUSES]
+
+        def clean(self):
+            cleaned = super().clean()
+            status = cleaned.get("status")
+            if status and not publisher and status not in CATALOGUER_STATUSES:
+                self.add_error("status", "Only a curator publishes: submit it for review.")
+            comment = (cleaned.get("review_comment") or "").strip()
+            if old_status == REVIEW and status == DRAFT and not comment:
+                self.add_error(
+                    "review_comment",
+                    "Say what needs changing: the cataloguer reads this on the record.",
+                )
+            cleaned["review_comment"] = comment
+            return cleaned
+
+    ReviewForm.__name__ = base.__name__
+    return ReviewForm
+
+
+class ReviewWorkflowMixin:
+    """For the ModelAdmin of a model with a `status` (PublicationStatus): see the module."""
+
+    review_fieldset = "Review"
+
+    # Permissions, for the actions' `permissions=[...]`.
+    def has_publish_permission(self, request):
+        return can_publish(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None or obj.pk is None:
+            return allowed
+        from museum.history_admin import REVERT_ATTR
+
+        if getattr(request, REVERT_ATTR, None) is not None:
+            # Reverting to an old version (museum.history_admin): obj is that version; the
+            # record as it is now decides, or an old draft would unpublish a published record.
+            obj = type(obj)._base_manager.filter(pk=obj.pk).only("status").first()
+            return obj is not None and may_edit(request.user, obj)
+        return may_edit(request.user, obj)
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), ReviewQueueFilter]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "review_notes") if obj is not None else readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        fields = []
+        if obj is not None:
+            fields.append("review_notes")
+        if obj is None or self.has_change_permission(request, obj):
+            fields.append("review_comment")
+        fields = [f for f in fields if f not in flatten_fieldsets(fieldsets)]
+        if not fields:
+            return fieldsets
+        # Before the record's metadata, which stays last.
+        position = next(
+            (i for i, (name, _) in enumerate(fieldsets) if name == "Record metadata"),
+            len(fieldsets),
+        )
+        fieldsets.insert(position, (self.review_fieldset, {"fields": fields}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if "form" in kwargs or (obj is not None and not self.has_change_permission(request, obj)):
+            return super().get_form(request, obj, change=change, **kwargs)  # read-only
+        # As ModelAdmin.get_form does, leave out declared fields that are read-only here.
+        readonly = self.get_readonly_fields(request, obj)
+        base = type(
+            self.form.__name__,
+            (self.form,),
+            dict.fromkeys(f for f in readonly if f in self.form.declared_fields),
+        )
+        form = review_form(
+            base,
+            user=request.user,
+            model=self.model,
+            old_status=obj.status if obj is not None else None,
+        )
+        return super().get_form(request, obj, change=change, form=form, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if obj.status not in CATALOGUER_STATUSES and not can_publish(request.user, self.model):
+            raise PermissionDenied("Only a curator publishes.")
+        super().save_model(request, obj, form, change)
+        comment = form.cleaned_data.get("review_comment", "")
+        if comment:
+            status = obj.status if "status" in form.changed_data else ""
+            add_note(obj, request.user, comment, status)
+
+    @admin.display(description="review notes")
+    def review_notes(self, obj):
+        notes = list(notes_for(obj)[:20]) if obj.pk else []
+        if not notes:
+            return "No review notes yet."
+        return format_html(
+            '<ol class="review-notes">{}</ol>',
+            format_html_join(
+                "",
+                "<li><strong>{}</strong>, {}{}: {}</li>",
+                (
+                    (
+                        note.author.get_username() if note.author else "someone",
+                        f"{note.created:%d %B %Y %H:%M}",
+                        f" (set to {note.get_status_display().lower()})" if note.status else "",
+                        note.text,
+                    )
+                    for note in notes
+                ),
+            ),
+        )
+
+    # Bulk status changes, each confirmed first (museum.bulk).
+    def _status_change(self, request, queryset, *, action, title, affected, to, skipped, verb):
+        def apply(records, data):
+            count = mark_updated(records, request, status=to)
+            return Outcome(count, f"{count} {verb}.")
+
+        return confirm_bulk_change(
+            self,
+            request,
+            queryset,
+            action=action,
+            title=title,
+            affected=affected,
+            apply=apply,
+            changes=[FieldChange("status", to.label)],
+            skipped=skipped,
+            button=title,
+        )
+
+    @admin.action(
+        description="Submit the selected %(verbose_name_plural)s for review",
+        permissions=["change"],
+    )
+    def submit_for_review(self, request, queryset):
+        return self._status_change(
+            request,
+            queryset,
+            action="submit_for_review",
+            title="Submit for review",
+            affected=queryset.filter(status=DRAFT),
+            to=REVIEW,
+            skipped="only drafts are submitted for review.",
+            verb="submitted for review",
+        )
+
+    @admin.action(
+        description="Publish the selected %(verbose_name_plural)s", permissions=["publish"]
+    )
+    def publish(self, request, queryset):
+        return self._status_change(
+            request,
+            queryset,
+            action="publish",
+            title="Publish",
+            affected=queryset.exclude(status=PUBLISHED),
+            to=PUBLISHED,
+            skipped="they are published already.",
+            verb="published",
+        )
+
+    @admin.action(
+        description="Unpublish the selected %(verbose_name_plural)s (back to draft)",
+        permissions=["publish"],
+    )
+    def unpublish(self, request, queryset):
+        return self._status_change(
+            request,
+            queryset,
+            action="unpublish",
+            title="Unpublish",
+            affected=queryset.filter(status=PUBLISHED),
+            to=DRAFT,
+            skipped="they are not published (send records in review back with a comment).",
+            verb="returned to draft",
+        )
+
+    @admin.action(
+        description="Send the selected %(verbose_name_plural)s back to draft with a comment",
+        permissions=["publish"],
+    )
+    def send_back(self, request, queryset):
+        def apply(records, data):
+            add_notes(records, request.user, data["comment"], DRAFT)
+            count = mark_updated(records, request, status=DRAFT)
+            return Outcome(count, f"{count} sent back to draft with your comment.")
+
+        return confirm_bulk_change(
+            self,
+            request,
+            queryset,
+            action="send_back",
+            title="Send back to draft",
+            affected=queryset.filter(status=REVIEW),
+            apply=apply,
+            changes=[FieldChange("status", DRAFT.label)],
+            form_class=CommentForm,
+            skipped="only records waiting for review are sent back.",
+            button="Send back",
+        )
