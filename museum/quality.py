@@ -144,7 +144,6 @@ def quality_view(request):
         **admin.site.each_context(request),
         "title": "Data quality",
         "published": found["published"],
-        "published_url": changelist(status__exact=published),
         "rows": rows,
         "review": {"count": found["review"], "url": changelist(review="waiting")},
     }
