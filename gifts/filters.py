@@ -45,6 +45,11 @@ class KeysField(forms.MultipleChoiceField):
         self.allowed = allowed or {}
         self.noun = noun
 
+    def to_python(self, value):
+        # An empty value (?country= from a form's "any" choice) asks for nothing: without it, the
+        # "none" option's empty key would pass as a choice and break the facet counts.
+        return [item for item in super().to_python(value) if item != ""]
+
     def validate(self, value):
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")

@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "museum.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The admin's search and filters would send a NUL byte to the database (a 500 on PostgreSQL).
+    "museum.middleware.AdminNulBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who made a change, for the records' history (django-simple-history).

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from donors.models import Country, Donor
 from exhibitions.models import Showroom
 from gifts.models import Gift, Leader, Resolution
 from tests.factories import (
@@ -223,3 +224,14 @@ def test_the_date_hierarchy_offers_the_years_of_the_collection(admin_client, col
     assert page.status_code == 200
     assert "Basketball signed by Michael Jordan" in page.content.decode()
     assert "Aurus" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["q=%00", "kind__in=%00", "continent__exact=a%00b", "%00=1", "o=1&q=Kim%00"]
+)
+def test_a_nul_byte_in_an_admin_address_is_a_400_with_the_reason(admin_client, db, query):
+    # Found by the fuzz tests: on PostgreSQL the NUL reached the database (a 500).
+    for model in (Donor, Country):
+        response = admin_client.get(f"{admin_url(model, 'changelist')}?{query}")
+        assert response.status_code == 400
+        assert "NUL character" in response.content.decode()
