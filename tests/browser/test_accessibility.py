@@ -1,0 +1,175 @@
+"""axe-core (WCAG 2.x A/AA and best practice rules) on every public page type and the admin forms.
+
+The tests fail on any violation of impact "serious" or "critical" and name each one: rule id,
+impact and the elements it was found on.
+"""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from donors.models import Country, Donor
+from exhibitions.models import Exhibition, Showroom
+from gifts.models import Gift, Leader
+from tests.browser.conftest import screenshot
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    # live_server needs a transactional database (flushed after each test: see `roles`).
+    pytest.mark.django_db(transaction=True),
+]
+
+BLOCKING = {"serious", "critical"}
+
+
+def axe_violations(page, axe_script):
+    """The serious and critical violations axe-core finds on the page as it is shown now."""
+    page.add_script_tag(path=str(axe_script))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in results["violations"] if v["impact"] in BLOCKING]
+
+
+# Violations that come from Django's own admin, not from our templates, and that only a large
+# override of Django's templates or vendored scripts would fix. They are left, and listed here:
+# - aria-input-field-name on the autocomplete widgets: the select2 combobox Django vendors
+#   (admin/js/vendor/select2) labels itself by an empty span while nothing is chosen.
+# - label / label-title-only on tabular inlines (the gift's sources): Django's
+#   admin/edit_inline/tabular.html names each column in a <th> but gives its inputs no <label>.
+DJANGO_ADMIN_KNOWN = {
+    "aria-input-field-name": ("select2",),
+    "label": ("#id_citations-", "#id_items-", "#id_facts-"),
+    "label-title-only": ("#id_citations-", "#id_items-", "#id_facts-"),
+}
+
+
+# Left on purpose, on our own pages: the statistics charts shorten a long label in the drawing
+# ("Reported as contravening UN…") while the bar's link keeps the whole label as its name, as
+# museum/charts.py documents and tests/museum/test_pages.py checks. axe reports that as
+# label-content-name-mismatch (WCAG 2.5.3, label in name) on those few bars only. Changing it is a
+# design decision (name such a link by its visible text, the full label as its description).
+OURS_KNOWN = {"label-content-name-mismatch": ("svg[aria-labelledby=",)}
+
+
+def without_known(violations, known_nodes):
+    """The violations left once the known nodes are taken out."""
+    left = []
+    for violation in violations:
+        known = known_nodes.get(violation["id"], ())
+        nodes = [
+            node
+            for node in violation["nodes"]
+            if not any(part in json.dumps(node["target"]) for part in known)
+        ]
+        if nodes:
+            left.append({**violation, "nodes": nodes})
+    return left
+
+
+def not_known_in_django_admin(violations):
+    """The violations left once the nodes of Django's own known ones are taken out."""
+    return without_known(violations, DJANGO_ADMIN_KNOWN)
+
+
+def describe(url, violations):
+    lines = [f"{url}: {len(violations)} serious or critical accessibility violation(s)"]
+    for violation in violations:
+        targets = [json.dumps(node["target"]) for node in violation["nodes"]][:8]
+        lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.extend(f"    {target}" for target in targets)
+    return "\n".join(lines)
+
+
+def public_pages():
+    gift = Gift.objects.published().exclude(images=None).first() or Gift.objects.published()[0]
+    leader = Leader.objects.first()
+    country = Country.objects.filter(gifts__isnull=False).first()
+    pages = {
+        "home": "/",
+        "gift listing": reverse("gifts:list"),
+        "listing with filters": f"{reverse('gifts:list')}?leader={leader.slug}"
+        f"&country={country.code}",
+        "search results": f"{reverse('gifts:list')}?q=vase",
+        "gift page": gift.get_absolute_url(),
+        "leaders": reverse("gifts:leaders"),
+        "a leader": leader.get_absolute_url(),
+        "donors": reverse("donors:list"),
+        "a donor": Donor.objects.filter(gifts__isnull=False).first().get_absolute_url(),
+        "countries": reverse("donors:countries"),
+        "a country": country.get_absolute_url(),
+        "occasions": reverse("gifts:occasions"),
+        "visit": reverse("exhibitions:visit"),
+        "exhibitions": reverse("exhibitions:list"),
+        "statistics": reverse("statistics"),
+        "404": "/no-such-page/",
+    }
+    showroom = Showroom.objects.first()
+    if showroom:
+        pages["a showroom"] = showroom.get_absolute_url()
+    exhibition = Exhibition.objects.filter(status="published").first()
+    if exhibition:
+        pages["an exhibition"] = exhibition.get_absolute_url()
+    return pages
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_public_pages_have_no_serious_violations(
+    live_server, collection, new_page, axe_script, size
+):
+    page = new_page(size, bypass_csp=True)
+    failures = []
+    for name, path in public_pages().items():
+        response = page.goto(live_server.url + path)
+        assert response.status == (404 if name == "404" else 200), f"{name}: {path}"
+        page.wait_for_load_state()
+        if name in ("home", "statistics"):
+            screenshot(page, name.replace(" ", "-"), size)
+        violations = axe_violations(page, axe_script)
+        if name == "statistics":
+            violations = without_known(violations, OURS_KNOWN)
+        if violations:
+            failures.append(describe(f"{name} ({path})", violations))
+    assert not failures, "\n".join(failures)
+
+
+def sign_in(page, live_server, username, password):
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_admin_forms_have_no_serious_violations(
+    live_server, collection, new_page, axe_script, size
+):
+    UserFactory(username="boss", is_staff=True, is_superuser=True, password="correct horse 1")
+    page = new_page(size, bypass_csp=True)
+    sign_in(page, live_server, "boss", "correct horse 1")
+    gift = Gift.objects.exclude(images=None).first() or Gift.objects.first()
+    pages = {
+        "gift changelist": reverse("admin:gifts_gift_changelist"),
+        "gift add form": reverse("admin:gifts_gift_add"),
+        "gift change form": reverse("admin:gifts_gift_change", args=[gift.pk]),
+        "donor add form": reverse("admin:donors_donor_add"),
+        "donor change form": reverse("admin:donors_donor_change", args=[Donor.objects.first().pk]),
+        "exhibition add form": reverse("admin:exhibitions_exhibition_add"),
+    }
+    exhibition = Exhibition.objects.first()
+    if exhibition:
+        pages["exhibition change form"] = reverse(
+            "admin:exhibitions_exhibition_change", args=[exhibition.pk]
+        )
+    failures = []
+    for name, path in pages.items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, f"{name}: {path}"
+        page.wait_for_load_state()
+        if name == "gift change form":
+            screenshot(page, "admin-gift", size)
+        violations = not_known_in_django_admin(axe_violations(page, axe_script))
+        if violations:
+            failures.append(describe(f"{name} ({path})", violations))
+    assert not failures, "\n".join(failures)

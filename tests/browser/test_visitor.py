@@ -1,0 +1,115 @@
+"""A visitor's journeys through the public site, at desktop and phone sizes, with and without JS.
+
+With JavaScript the listing updates in place (static/js/listing.js) and keeps the address in step;
+without it every link and form is a normal page load. The journeys are the same either way.
+"""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    # live_server needs a transactional database (flushed after each test: see `roles`).
+    pytest.mark.django_db(transaction=True),
+]
+
+JOURNEYS = [
+    pytest.param(size, js, id=f"{size}-{'js' if js else 'nojs'}")
+    for size in ("desktop", "phone")
+    for js in (True, False)
+]
+
+
+def first_gift(page):
+    return page.locator(".card-grid .card-title a").first
+
+
+def wait_for_listing(page, expected_url_part):
+    """The listing shows the address's results: after a page load or an in-place update."""
+    page.wait_for_url(re.compile(re.escape(expected_url_part)))
+    page.wait_for_load_state()
+    page.locator("#listing:not([aria-busy])").wait_for()
+    page.locator(".card-grid .card-title a").first.wait_for()
+
+
+def facet_link(page, title):
+    """The first (largest) choice of a facet panel, opening the panel if it is closed."""
+    panel = page.locator("details.facet", has=page.locator("summary", has_text=title)).first
+    if panel.get_attribute("open") is None:
+        panel.locator("summary").click()
+    return panel.locator("ul a").first
+
+
+def choose(page, title, parameter):
+    link = facet_link(page, title)
+    href = link.get_attribute("href")
+    value = re.search(rf"[?&]{parameter}=([^&]+)", href).group(1)
+    link.click()
+    wait_for_listing(page, f"{parameter}={value}")
+    return value
+
+
+@pytest.mark.parametrize(("size", "js"), JOURNEYS)
+def test_filter_search_and_page_through_the_gifts(live_server, collection, new_page, size, js):
+    page = new_page(size, js)
+    page.goto(f"{live_server.url}/gifts/")
+    page.locator(".card-grid .card-title a").first.wait_for()
+    if js:
+        # listing.js has run: it shows the facets' "find a ..." boxes.
+        page.locator("[data-facet-filter]:not([hidden])").first.wait_for(state="attached")
+        # A mark on this document: it survives only if the listing updates in place.
+        page.evaluate("window.sameDocument = true")
+        screenshot(page, "listing", size)
+    total = page.locator("#results-heading").inner_text()
+
+    leader = choose(page, "Leader", "leader")
+    after_leader = page.locator("#results-heading").inner_text()
+    country = choose(page, "Country", "country")
+    assert f"leader={leader}" in page.url
+    after_country = page.locator("#results-heading").inner_text()
+    assert after_country != total or after_leader != total
+    assert page.locator(".chips .chip").count() >= 2  # two filters and "Clear all"
+
+    # Search within these results for a word of the first gift's title.
+    word = max(re.findall(r"\w{4,}", first_gift(page).inner_text()), key=len)
+    page.locator("#listing-q").fill(word)
+    page.locator("#listing-q").press("Enter")
+    wait_for_listing(page, f"q={word}")
+    assert f"country={country}" in page.url
+    assert page.locator("h1").inner_text() == f"Gifts matching “{word}”"
+    if js:
+        assert page.evaluate("window.sameDocument === true"), "the listing was reloaded"
+
+    # Page 2 of one leader's gifts, then a gift, its donor, back, its occasion, back.
+    page.goto(f"{live_server.url}/gifts/?leader={leader}")
+    page.locator(".pagination a[rel=next]").click()
+    wait_for_listing(page, "page=2")
+    assert page.locator(".pagination [aria-current=page]").inner_text().strip().endswith("2")
+    results_url = page.url
+    first_title = first_gift(page).inner_text()
+
+    first_gift(page).click()
+    page.wait_for_url(re.compile(r"/gifts/[^/?]+/"))
+    assert page.locator("h1").inner_text().strip() == first_title.strip()
+    gift_url = page.url
+    if js:
+        screenshot(page, "gift", size)
+
+    page.locator("dd a[href^='/donors/']").first.click()
+    page.wait_for_url(re.compile(r"/donors/[^/]+/$"))
+    page.go_back()
+    page.wait_for_url(gift_url)
+    occasion = page.locator("dt:text-is('Occasion') + dd a")
+    if occasion.count():
+        occasion.click()
+        wait_for_listing(page, "occasion=")
+        page.go_back()
+        page.wait_for_url(gift_url)
+
+    page.go_back()
+    wait_for_listing(page, results_url)
+    assert page.url == results_url
+    assert first_gift(page).inner_text() == first_title
