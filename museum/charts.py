@@ -6,6 +6,12 @@ name fits on a phone. The SVG has no viewBox: it is as wide as the page, bar len
 percentages of that width and heights are CSS pixels, so the text keeps the page's font size
 instead of shrinking with the drawing. Every bar links to the listing it counts, and every chart
 comes with a table of the same numbers (templates/includes/bar_chart.html).
+
+A bar's link is named by what it shows, its label (shortened if long) and its value, so that the
+name a screen reader or voice control uses holds the visible text (WCAG 2.5.3, label in name). Its
+``<desc>`` child, on every linked bar, describes it in full: "{label}, {value_text}", the whole
+label and the value with its unit. Not a ``<title>``: in SVG that would become the link's name.
+A mouse user reads a shortened label whole in the table under the chart.
 """
 
 from dataclasses import dataclass
@@ -15,8 +21,9 @@ LABEL_BASELINE = 16
 BAR_OFFSET = 22
 BAR_HEIGHT = 16
 AXIS_HEIGHT = 24
-# Beyond this a label is shortened in the drawing (the table and the link's name keep it whole),
-# so that it and the value fit side by side at 320 pixels.
+# Beyond this a label is shortened in the drawing (the table and the link's description keep it
+# whole; the link's name is the shortened text it shows), so that it and the value fit side by
+# side at 320 pixels.
 MAX_LABEL_CHARS = 30
 
 

@@ -44,19 +44,11 @@ DJANGO_ADMIN_KNOWN = {
 }
 
 
-# Left on purpose, on our own pages: the statistics charts shorten a long label in the drawing
-# ("Reported as contravening UN…") while the bar's link keeps the whole label as its name, as
-# museum/charts.py documents and tests/museum/test_pages.py checks. axe reports that as
-# label-content-name-mismatch (WCAG 2.5.3, label in name) on those few bars only. Changing it is a
-# design decision (name such a link by its visible text, the full label as its description).
-OURS_KNOWN = {"label-content-name-mismatch": ("svg[aria-labelledby=",)}
-
-
-def without_known(violations, known_nodes):
-    """The violations left once the known nodes are taken out."""
+def not_known_in_django_admin(violations):
+    """The violations left once the nodes of Django's own known ones are taken out."""
     left = []
     for violation in violations:
-        known = known_nodes.get(violation["id"], ())
+        known = DJANGO_ADMIN_KNOWN.get(violation["id"], ())
         nodes = [
             node
             for node in violation["nodes"]
@@ -65,11 +57,6 @@ def without_known(violations, known_nodes):
         if nodes:
             left.append({**violation, "nodes": nodes})
     return left
-
-
-def not_known_in_django_admin(violations):
-    """The violations left once the nodes of Django's own known ones are taken out."""
-    return without_known(violations, DJANGO_ADMIN_KNOWN)
 
 
 def describe(url, violations):
@@ -126,8 +113,6 @@ def test_public_pages_have_no_serious_violations(
         if name in ("home", "statistics"):
             screenshot(page, name.replace(" ", "-"), size)
         violations = axe_violations(page, axe_script)
-        if name == "statistics":
-            violations = without_known(violations, OURS_KNOWN)
         if violations:
             failures.append(describe(f"{name} ({path})", violations))
     assert not failures, "\n".join(failures)

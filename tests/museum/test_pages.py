@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from gifts.models import Gift
+from museum import charts
 from museum.sitemaps import GiftSitemap
 from tests.factories import ExhibitionFactory, GiftFactory
 
@@ -26,12 +27,19 @@ def text_of(response):
     return response.content.decode()
 
 
+def bar_links(page):
+    """[(href, <desc>, the whole <a>)] of every bar that links to a listing."""
+    return [
+        (html.unescape(href), html.unescape(description), link)
+        for link, href, description in re.findall(
+            r'(<a href="([^"]+)">\s*<desc>([^<]+)</desc>.*?</a>)', page, re.S
+        )
+    ]
+
+
 def linked_bars(page):
-    """{(href, accessible name)} of every bar that links to a listing."""
-    return {
-        (html.unescape(href), label)
-        for href, label in re.findall(r'<a href="([^"]+)" aria-label="([^"]+)">', page)
-    }
+    """{(href, description)} of every bar that links to a listing: "{label}, {n} gifts"."""
+    return {(href, description) for href, description, _ in bar_links(page)}
 
 
 # Home page ------------------------------------------------------------------------------------
@@ -221,6 +229,26 @@ def test_statistics_bars_and_tables_give_the_same_numbers(client, collection, ba
     page = text_of(client.get(reverse("statistics")))
     assert bar in linked_bars(page)
     assert row in page
+
+
+def test_a_bars_link_is_named_by_what_it_shows_and_described_in_full(client, collection):
+    # WCAG 2.5.3, label in name: no aria-label, so the name is the link's text, the label as
+    # drawn (shortened if long) and the value; the whole label is in its <desc>, not a <title>.
+    page = text_of(client.get(reverse("statistics")))
+    drawings = re.findall(r'<svg class="bar-chart-svg".*?</svg>', page, re.S)
+    assert drawings and not any("aria-label=" in drawing for drawing in drawings)
+    links = {href: (description, link) for href, description, link in bar_links(page)}
+    assert len(links) > 50
+    for description, link in links.values():
+        assert "aria-label" not in link and "<title>" not in link
+        label = description.rsplit(", ", 1)[0]
+        drawn = re.search(r'<text class="bar-label"[^>]*>([^<]+)</text>', link)[1]
+        assert html.unescape(drawn) == charts.shorten(label)
+    description, link = links["/gifts/?sanctions=reported"]
+    assert description == "Reported as contravening UN sanctions, 6 gifts"
+    assert ">Reported as contravening UN s…</text>" in link
+    assert 'text-anchor="end">6</text>' in link
+    assert "<desc>Reported as contravening UN sanctions, 6 gifts</desc>" in link
 
 
 def test_every_bar_links_to_the_listing_it_counts(client, collection):
