@@ -146,8 +146,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding lets psycopg prepare a statement it sees repeatedly, so PostgreSQL
     # plans the gift page's nine-way join once per connection, not per request (2-8 ms each).
+    # A server that is down or unreachable is given up on after DJANGO_DB_CONNECT_TIMEOUT seconds
+    # (museum.views.server_error then answers 503) rather than holding the worker for minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=2
+        server_side_binding=True,
+        prepare_threshold=2,
+        connect_timeout=int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "3")),
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

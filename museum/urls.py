@@ -11,6 +11,9 @@ admin.site.site_header = "Friendship Gifts: curators' desk"
 admin.site.site_title = "Friendship Gifts admin"
 admin.site.index_title = "Catalogue"
 
+# A lost database answers 503, not 500 (museum.views.server_error).
+handler500 = "museum.views.server_error"
+
 
 urlpatterns = [
     path("", views.home, name="home"),
