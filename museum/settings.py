@@ -253,7 +253,10 @@ LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json" if PRODUCTION else "text
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "museum.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "museum.logging.RequestIdFilter"},
+        "database_unavailable": {"()": "museum.errors.DatabaseUnavailableFilter"},
+    },
     "formatters": {
         "json": {"()": "museum.logging.JsonFormatter"},
         "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -263,7 +266,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "database_unavailable"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},

@@ -11,8 +11,8 @@ admin.site.site_header = "Friendship Gifts: curators' desk"
 admin.site.site_title = "Friendship Gifts admin"
 admin.site.index_title = "Catalogue"
 
-# A lost database answers 503, not 500 (museum.views.server_error).
-handler500 = "museum.views.server_error"
+# A lost database answers 503, not 500 (museum.errors.server_error).
+handler500 = "museum.errors.server_error"
 
 
 urlpatterns = [

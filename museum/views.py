@@ -1,5 +1,4 @@
 import logging
-import sys
 import uuid
 from itertools import zip_longest
 from urllib.parse import urlencode
@@ -7,10 +6,8 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
-from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -26,8 +23,6 @@ logger = logging.getLogger(__name__)
 # every figure given is shown with who gives it.
 HOME_FACT_TOPICS = ["Location", "Established", "Showrooms", "Items"]
 FEATURED_COUNT = 6
-# Seconds a visitor (or a crawler, or a load balancer) is asked to wait when the database is away.
-RETRY_AFTER = 30
 HOME_CATEGORIES = 8
 TOP_COUNTRIES = 15
 
@@ -243,32 +238,3 @@ def check_cache():
     if cache.get(key) != "ok":
         raise RuntimeError("the cache did not keep a value")
     cache.delete(key)
-
-
-def server_error(request):
-    """
-    handler500. A database that cannot be reached (stopped, restarting, refusing connections,
-    or a connection it cut) answers 503 with a page that says so and when to retry: the fault
-    is passing and nothing the visitor did caused it. Any other fault is a 500. Both pages are
-    drawn without the request and without the database, and are never cached.
-    """
-    response = (
-        HttpResponse(loader.render_to_string("503.html"), status=503)
-        if database_unavailable(sys.exc_info()[1])
-        else HttpResponseServerError(loader.render_to_string("500.html"))
-    )
-    if response.status_code == 503:
-        response["Retry-After"] = str(RETRY_AFTER)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def database_unavailable(error):
-    """Whether the error, or one it was raised from, is Django's word for a lost database."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, (OperationalError, InterfaceError)):
-            return True
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return False

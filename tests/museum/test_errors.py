@@ -3,6 +3,7 @@ Error pages as a visitor meets them: a lost database answers a fast 503 that say
 not a hang), other faults a 500, a malformed request a 400 that says why.
 """
 
+import json
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from django.db.utils import OperationalError
 from django.template.loader import render_to_string
 from django.urls import path
 
-from museum.views import server_error
+from museum.errors import server_error
 from tests.factories import GiftFactory
 from tests.museum.test_production import ROOT, production_env
 
@@ -160,3 +161,8 @@ def test_production_answers_503_quickly_when_postgresql_is_away(tmp_path, reques
     # Without a connect timeout the silent server would hold the request for good.
     assert float(seconds) < 15, f"answered after {seconds} s"
     assert time.monotonic() - started < 60
+    # Logged on one line with the reason, not a traceback per request through an outage.
+    logged = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [record["status"] for record in logged] == [503]
+    assert logged[0]["error"].startswith("OperationalError: ")
+    assert "exception" not in logged[0] and "Traceback" not in done.stdout
