@@ -19,6 +19,7 @@ seconds (900) whatever happens.
 import argparse
 import contextlib
 import csv
+import dataclasses
 import http.client
 import http.cookies
 import io
@@ -777,7 +778,29 @@ def clean_environment():
     }
 
 
-def deploy_and_check(report, tmp, processes, database):
+@dataclasses.dataclass
+class Site:
+    """A running deployment: nginx in front of gunicorn, and where each part keeps its files."""
+
+    env: dict
+    client: Client
+    gunicorn: subprocess.Popen
+    gunicorn_out: Path
+    gunicorn_err: Path
+    nginx_prefix: Path
+    var: Path
+    media: Path
+    acme: Path
+
+
+def deploy(
+    report, tmp, processes, database_url, *, redis_url=REDIS_URL, workers=WORKERS, extra_steps=()
+):
+    """
+    The release steps with production settings, then gunicorn on a unix socket and a private
+    nginx over https; each step is a check. `workers` None leaves gunicorn.conf.py's default;
+    `extra_steps` are (name, manage.py arguments, timeout) run after the release steps.
+    """
     var, media, run = tmp / "var", tmp / "media", tmp / "run"
     prefix, acme = tmp / "nginx", tmp / "acme"
     for folder in (var, media, run, prefix / "logs", prefix / "temp", acme):
@@ -787,16 +810,17 @@ def deploy_and_check(report, tmp, processes, database):
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
         "DJANGO_VAR_DIR": str(var),
         "DJANGO_MEDIA_ROOT": str(media),
         "DJANGO_ADMIN_URL": ADMIN_URL,
         "GUNICORN_BIND": f"unix:{socket_path}",
-        "WEB_CONCURRENCY": str(WORKERS),
         "GUNICORN_THREADS": "1",
         "PYTHONUNBUFFERED": "1",
     }
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
 
     python = str(BIN / "python")
     manage = [python, "manage.py"]
@@ -809,6 +833,8 @@ def deploy_and_check(report, tmp, processes, database):
         env,
         300,
     )
+    for name, arguments, timeout in extra_steps:
+        run_step(report, name, [*manage, *arguments], env, timeout)
     deploy_check = subprocess.run(
         [*manage, "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -872,7 +898,8 @@ def deploy_and_check(report, tmp, processes, database):
     report.check(
         "gunicorn starts",
         mode == "0o770",
-        f"listening on {socket_path} (mode {mode}, wanted 0o770), {WORKERS} workers",
+        f"listening on {socket_path} (mode {mode}, wanted 0o770), "
+        f"{workers or 'the configured number of'} workers",
     )
 
     http_port, https_port = free_port(), free_port()
@@ -923,11 +950,27 @@ def deploy_and_check(report, tmp, processes, database):
         report.check("nginx starts", False, f"{error}\n{tail(prefix / 'logs/error.log')}")
         raise
     report.check("nginx starts", True, f"http on 127.0.0.1:{http_port}, https on {https_port}")
+    return Site(
+        env=env,
+        client=Client(http_port, https_port),
+        gunicorn=gunicorn,
+        gunicorn_out=gunicorn_out,
+        gunicorn_err=gunicorn_err,
+        nginx_prefix=prefix,
+        var=var,
+        media=media,
+        acme=acme,
+    )
 
-    client = Client(http_port, https_port)
+
+def deploy_and_check(report, tmp, processes, database):
+    site = deploy(report, tmp, processes, f"postgres://postgres@127.0.0.1:5432/{database}")
+    client, prefix, acme, media = site.client, site.nginx_prefix, site.acme, site.media
+    gunicorn_out, gunicorn_err = site.gunicorn_out, site.gunicorn_err
+    http_port, https_port = client.http_port, client.https_port
     accession, title = first_received_gift()
     series = accession.split("-")[0]
-    css = collected_css(var / "static")
+    css = collected_css(site.var / "static")
 
     report.run("healthz", lambda: check_json(client, "/healthz", {"status": "ok"}))
     report.run(
