@@ -1,17 +1,17 @@
 from django.contrib import admin
 
 from exhibitions.models import Building, Exhibition, ExhibitionItem, Fact, Showroom
-from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
+from museum.admin import RECORD_METADATA, AuditedAdmin, LabelledTabularInline, PublishingAdmin
 
 
-class FactInline(admin.TabularInline):
+class FactInline(LabelledTabularInline):
     model = Fact
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["topic", "value", "source", "attribution", "order"]
 
 
-class ShowroomInline(admin.TabularInline):
+class ShowroomInline(LabelledTabularInline):
     model = Showroom
     extra = 0
     fields = ["code", "name", "floor", "theme", "tour_order"]
@@ -80,7 +80,7 @@ class ShowroomAdmin(AuditedAdmin):
     ]
 
 
-class ExhibitionItemInline(admin.TabularInline):
+class ExhibitionItemInline(LabelledTabularInline):
     model = ExhibitionItem
     extra = 0
     autocomplete_fields = ["gift"]

@@ -9,7 +9,7 @@ from gifts.desk import GiftDeskMixin
 from gifts.forms import GiftAdminForm, GiftImageForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
 from gifts.resources import GiftResource, OccasionResource
-from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
+from museum.admin import RECORD_METADATA, AuditedAdmin, LabelledTabularInline, PublishingAdmin
 from museum.imports import RecordImportExportMixin
 
 ACCESSION_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d[\d-]*$")
@@ -91,7 +91,7 @@ class ResolutionAdmin(admin.ModelAdmin):
     search_fields = ["number", "measure"]
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(LabelledTabularInline):
     model = Citation
     extra = 0
     autocomplete_fields = ["source"]
@@ -109,7 +109,7 @@ class GiftImageInline(admin.StackedInline):
     def preview(self, image):
         if not image.pk or not image.image:
             return "-"
-        return format_html('<img src="{}" alt="" style="max-height:160px">', image.image.url)
+        return format_html('<img src="{}" alt="" class="image-preview">', image.image.url)
 
 
 @admin.register(Gift)
@@ -229,7 +229,7 @@ class GiftAdmin(RecordImportExportMixin, GiftDeskMixin, PublishingAdmin):
             return "-"
         url = GiftImage._meta.get_field("image").storage.url(gift.thumbnail_path)
         return format_html(
-            '<img src="{}" alt="" width="48" height="48" style="object-fit:cover">', url
+            '<img src="{}" alt="" width="48" height="48" class="changelist-thumbnail">', url
         )
 
     @admin.display(description="date", ordering="date_received")

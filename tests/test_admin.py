@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -235,3 +237,19 @@ def test_a_nul_byte_in_an_admin_address_is_a_400_with_the_reason(admin_client, d
         response = admin_client.get(f"{admin_url(model, 'changelist')}?{query}")
         assert response.status_code == 400
         assert "NUL character" in response.content.decode()
+
+
+def test_tabular_inline_inputs_are_named_for_screen_readers(admin_client, collection):
+    # Django's tabular inlines name each column in a <th> only; every input carries it too.
+    gift = Gift.objects.filter(citations__isnull=False).first()
+    page = admin_client.get(reverse("admin:gifts_gift_change", args=[gift.pk])).content.decode()
+    for name, label in [
+        ("citations-0-source", "Source"),
+        ("citations-0-claim", "Claim supported"),
+        ("citations-0-DELETE", "Delete"),
+        ("citations-__prefix__-source", "Source"),  # the row "Add another" copies
+    ]:
+        tag = re.search(rf'<(?:input|select|textarea)[^>]*name="{name}"[^>]*>', page)
+        assert tag, name
+        assert f'aria-label="{label}"' in tag[0], tag[0]
+    assert "js/admin-combobox-names" in page  # names the autocomplete boxes in the browser
