@@ -8,6 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from PIL import Image
+from playwright.sync_api import expect
 
 from donors.models import Country, Donor
 from gifts.models import Category, Gift, Leader, Source
@@ -50,9 +51,14 @@ def sign_in(page, live_server, username):
     page.wait_for_url(f"{live_server.url}/admin/")
 
 
-def autocomplete(page, field_id, text):
-    """Chooses in an admin autocomplete (select2) as a user does: open it, type, pick."""
-    page.click(f".select2-selection[aria-labelledby='select2-{field_id}-container']")
+def autocomplete(page, field_id, label, text):
+    """
+    Chooses in an admin autocomplete (select2) as a user does: find the box by the name a screen
+    reader gives it (static/js/admin-combobox-names.js), open it, type, pick.
+    """
+    box = page.get_by_role("combobox", name=re.compile(rf"^{re.escape(label)}\b"))
+    expect(box).to_have_count(1)
+    box.click()
     page.locator(".select2-container--open .select2-search__field").fill(text)
     option = page.locator(".select2-results__option", has_text=text).first
     option.wait_for()
@@ -83,15 +89,15 @@ def test_a_gift_from_draft_to_the_public_site_and_back(
     page.fill("#id_title", TITLE)
     page.select_option("#id_category", str(Category.objects.first().pk))
     page.select_option("#id_leader", str(Leader.objects.get(code="KJU").pk))
-    autocomplete(page, "id_donor", donor.name)
-    autocomplete(page, "id_country", country.name)
+    autocomplete(page, "id_donor", "Donor", donor.name)
+    autocomplete(page, "id_country", "Country", country.name)
     page.select_option("#id_confidence", "B")
     page.select_option("#id_status", "draft")
     page.locator("#images-group .add-row a").click()
     page.set_input_files("#id_images-0-image", str(png))
     page.fill("#id_images-0-alt_text", "A red lacquered box with a lid, seen from the front")
     page.locator("#citations-group .add-row a").click()
-    autocomplete(page, "id_citations-0-source", source.title)
+    autocomplete(page, "id_citations-0-source", "Source", source.title)
     page.fill("#id_citations-0-claim", "the gift and its donor")
     save_and_continue(page)
     gift = Gift.objects.get(accession_number="IFE-9001")
