@@ -21,6 +21,8 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("statistics/", views.statistics, name="statistics"),
     path("robots.txt", views.robots_txt, name="robots"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, error pages).
+    path("favicon.ico", views.favicon, name="favicon"),
     # An index of sitemap pages (a page holds 5,000 gifts), and the pages it lists.
     path(
         "sitemap.xml",

@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -195,6 +196,12 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def favicon(request):
+    """The site's icon, under its hashed name (asked for when it is the page's turn, not before
+    collectstatic has written the names)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def healthz(request):

@@ -337,6 +337,13 @@ def test_a_sitemap_page_is_read_in_fixed_queries(
     assert client.get("/sitemap-nothing.xml").status_code == 404
 
 
+def test_favicon_ico_leads_to_the_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].startswith("/static/img/favicon")
+    assert response["Location"].endswith(".svg")
+
+
 def test_robots_txt_allows_all_but_the_admin_and_names_the_sitemap(client, db):
     response = client.get("/robots.txt")
     assert response.status_code == 200
