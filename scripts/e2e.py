@@ -96,6 +96,40 @@ class Report:
     def failed(self):
         return [name for name, ok, _ in self.results if not ok]
 
+    def stopped(self, error):
+        """Records why the run ended early: a setup step failed, a signal, or the clock."""
+        if isinstance(error, SetupFailed):
+            print(f"Setup stopped at: {error}", flush=True)
+            self.results.append((f"setup: {error}", False, ""))
+        else:
+            print(f"Interrupted: {error}", flush=True)
+            self.results.append(("interrupted", False, str(error)))
+
+    def summary(self, started):
+        """Prints the tally; returns the exit status, 0 only if every check passed."""
+        failed = self.failed
+        passed = len(self.results) - len(failed)
+        print(
+            f"\n{passed} passed, {len(failed)} failed in {time.monotonic() - started:.0f} s"
+            + (f": {', '.join(failed)}" if failed else ""),
+            flush=True,
+        )
+        return 1 if failed else 0
+
+
+def stop_after(seconds):
+    """SIGTERM, or `seconds` passing, ends the run as a failure (cleaning up on the way)."""
+
+    def stop(signum, frame):
+        raise SystemExit(f"stopped by signal {signum}")
+
+    def out_of_time(signum, frame):
+        raise SystemExit(f"out of time after {seconds} s")
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(seconds)
+
 
 # --- HTTP over TLS to 127.0.0.1, as a browser asking for https://localhost:PORT/ would ---------
 
@@ -1013,15 +1047,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     options = parser.parse_args()
 
-    def stop(signum, frame):
-        raise SystemExit(f"stopped by signal {signum}")
-
-    def out_of_time(signum, frame):
-        raise SystemExit(f"out of time after {TOTAL_SECONDS} s")
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(TOTAL_SECONDS)
+    stop_after(TOTAL_SECONDS)
 
     report = Report()
     tmp = Path(tempfile.mkdtemp(prefix="friendship-gifts-e2e-"))
@@ -1048,12 +1074,8 @@ def main():
             raise SetupFailed("Redis") from None
         report.check("Redis", True, f"{REDIS_URL} reachable and emptied")
         logs = deploy_and_check(report, tmp, processes, database)
-    except SetupFailed as error:
-        print(f"Setup stopped at: {error}", flush=True)
-        report.results.append((f"setup: {error}", False, ""))
-    except (SystemExit, KeyboardInterrupt) as error:
-        print(f"Interrupted: {error}", flush=True)
-        report.results.append(("interrupted", False, str(error)))
+    except (SetupFailed, SystemExit, KeyboardInterrupt) as error:
+        report.stopped(error)
     finally:
         signal.alarm(0)
         if report.failed:
@@ -1080,14 +1102,7 @@ def main():
         else:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    failed = report.failed
-    passed = len(report.results) - len(failed)
-    print(
-        f"\n{passed} passed, {len(failed)} failed in {time.monotonic() - started:.0f} s"
-        + (f": {', '.join(failed)}" if failed else ""),
-        flush=True,
-    )
-    return 1 if failed else 0
+    return report.summary(started)
 
 
 if __name__ == "__main__":

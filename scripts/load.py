@@ -468,12 +468,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     options = parser.parse_args()
 
-    def out_of_time(signum, frame):
-        raise SystemExit(f"out of time after {TOTAL_SECONDS} s")
-
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
-    signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(TOTAL_SECONDS)
+    e2e.stop_after(TOTAL_SECONDS)
 
     report = Report()
     tmp = Path(tempfile.mkdtemp(prefix="friendship-gifts-load-"))
@@ -524,12 +519,8 @@ def main():
         load_and_reload(report, site, pick, options.clients, options.seconds)
         outage_and_recovery(report, site, pick, postgres)
         check_logs(report, site)
-    except SetupFailed as error:
-        print(f"Setup stopped at: {error}", flush=True)
-        report.results.append((f"setup: {error}", False, ""))
-    except (SystemExit, KeyboardInterrupt) as error:
-        print(f"Interrupted: {error}", flush=True)
-        report.results.append(("interrupted", False, str(error)))
+    except (SetupFailed, SystemExit, KeyboardInterrupt) as error:
+        report.stopped(error)
     finally:
         signal.alarm(0)
         if report.failed:
@@ -549,14 +540,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(pg_folder, ignore_errors=True)
 
-    failed = report.failed
-    passed = len(report.results) - len(failed)
-    print(
-        f"\n{passed} passed, {len(failed)} failed in {time.monotonic() - started:.0f} s"
-        + (f": {', '.join(failed)}" if failed else ""),
-        flush=True,
-    )
-    return 1 if failed else 0
+    return report.summary(started)
 
 
 if __name__ == "__main__":
