@@ -397,8 +397,10 @@ def outage_and_recovery(report, site, pick, postgres):
     before = [a for a in answers if a.ended < stop_began]
     during = [a for a in answers if stopped <= a.started and a.ended < start_began]
     after = [a for a in answers if a.started >= restarted]
-    first_good = min((a.ended for a in answers if a.started >= stop_began and a.status == 200),
-                     default=None)  # fmt: skip
+    # The first whole page answered to a request sent once PostgreSQL was being started.
+    first_good = min(
+        (a.ended for a in answers if a.started >= start_began and a.status == 200), default=None
+    )
 
     bad_before = [a for a in before if a.problem]
     report.check(
