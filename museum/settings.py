@@ -147,7 +147,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding lets psycopg prepare a statement it sees repeatedly, so PostgreSQL
     # plans the gift page's nine-way join once per connection, not per request (2-8 ms each).
     # A server that is down or unreachable is given up on after DJANGO_DB_CONNECT_TIMEOUT seconds
-    # (museum.views.server_error then answers 503) rather than holding the worker for minutes.
+    # (museum.errors.server_error then answers 503) rather than holding the worker for minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True,
         prepare_threshold=2,

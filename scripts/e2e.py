@@ -801,6 +801,18 @@ def check_error_logs(gunicorn_err, nginx_logs):
 # --- The run -----------------------------------------------------------------------------------
 
 
+def empty_redis(report, url):
+    """The Redis database this run uses, emptied (and emptied again at the end by the caller)."""
+    try:
+        cache = redis.Redis.from_url(url, socket_timeout=5)
+        cache.flushdb()
+    except redis.RedisError as error:
+        report.check("Redis", False, f"{url}: {error}")
+        raise SetupFailed("Redis") from None
+    report.check("Redis", True, f"{url} reachable and emptied")
+    return cache
+
+
 def clean_environment():
     """This process's environment without any deployment settings it may have been given."""
     prefixes = ("DJANGO_", "GUNICORN_", "DATABASE_", "REDIS_", "CACHE_", "MEDIA_", "AWS_")
@@ -1066,13 +1078,7 @@ def main():
             report.check("PostgreSQL database", False, f"{POSTGRES_ADMIN_URL}: {error}")
             raise SetupFailed("PostgreSQL") from None
         report.check("PostgreSQL database", True, f"created {database}")
-        try:
-            cache = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-            cache.flushdb()
-        except redis.RedisError as error:
-            report.check("Redis", False, f"{REDIS_URL}: {error}")
-            raise SetupFailed("Redis") from None
-        report.check("Redis", True, f"{REDIS_URL} reachable and emptied")
+        cache = empty_redis(report, REDIS_URL)
         logs = deploy_and_check(report, tmp, processes, database)
     except (SetupFailed, SystemExit, KeyboardInterrupt) as error:
         report.stopped(error)

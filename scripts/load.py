@@ -482,12 +482,7 @@ def main():
     started = time.monotonic()
     print(f"Friendship Gifts load and fault check in {tmp}", flush=True)
     try:
-        try:
-            cache = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-            cache.flushdb()
-        except redis.RedisError as error:
-            report.check("Redis", False, f"{REDIS_URL}: {error}")
-            raise SetupFailed("Redis") from None
+        cache = e2e.empty_redis(report, REDIS_URL)
         postgres = PrivatePostgres(pg_folder)
         postgres.init()
         postgres.start()

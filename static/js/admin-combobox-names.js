@@ -2,15 +2,15 @@
  * Names the autocomplete boxes of the admin (Django's vendored select2) for screen readers.
  * select2 labels its combobox by the span that shows the choice, which is empty while nothing
  * is chosen, and marks that span as a text box without a name (axe: aria-input-field-name,
- * WCAG 4.1.2). Each combobox is labelled here by its
- * field's name as well: the field's <label>, or the aria-label the tabular inlines give their
- * inputs (museum.admin.LabelledTabularInline), then the choice.
+ * WCAG 4.1.2). Each combobox is labelled here by its field's name, then the choice: the name is
+ * the field's <label>, or the aria-label the tabular inlines give their inputs
+ * (museum.admin.LabelledTabularInline).
  */
 (function () {
   "use strict";
 
   function fieldName(select) {
-    var label = select.id && document.querySelector('label[for="' + select.id + '"]');
+    var label = document.querySelector('label[for="' + select.id + '"]');
     var text = label ? label.textContent : select.getAttribute("aria-label") || "";
     return text.replace(/:\s*$/, "").trim();
   }
@@ -18,7 +18,8 @@
   function name(combobox) {
     var container = combobox.closest(".select2-container");
     var select = container && container.previousElementSibling;
-    if (!select || select.tagName !== "SELECT" || combobox.dataset.named) {
+    // Django gives every autocomplete <select> an id; select2 puts its box right after it.
+    if (!select || select.tagName !== "SELECT" || !select.id || combobox.dataset.named) {
       return;
     }
     var text = fieldName(select);
@@ -26,7 +27,7 @@
       return;
     }
     var span = document.createElement("span");
-    span.id = (select.id || "select2-" + Math.random().toString(36).slice(2)) + "-name";
+    span.id = select.id + "-name";
     span.hidden = true;
     span.textContent = text;
     container.appendChild(span);
