@@ -4,10 +4,12 @@ same behaviour on both.
 
 Each gift stores its search text already normalised (lower case, accents and punctuation
 removed): ``search_title`` and ``search_body`` (donor, country, occasion, category, recipient,
-description, notes). Both databases then only split on spaces, so "francois mitterrand" finds
-"François Mitterrand" and "Kim Il-sung" finds "Kim Il Sung" on either. A leader's name in any
-spelling the data lists (김일성, Kim Il-sŏng, Gim Il-seong) is rewritten in the query to the
-display name the documents carry. Every word of a query must match, as a word or a word's start.
+description, notes; the donor's name in English and in its original script). Both databases then
+only split on spaces, so "francois mitterrand" finds "François Mitterrand", "pham van dong" finds
+"Phạm Văn Đồng" (Đ has no Unicode decomposition: museum.text folds it) and "Kim Il-sung" finds
+"Kim Il Sung" on either. A leader's name in any spelling the data lists (김일성, Kim Il-sŏng,
+Gim Il-seong) is rewritten in the query to the display name the documents carry. Every word of a
+query must match, as a word or a word's start.
 
 The database indexes: a stored tsvector with a GIN index on PostgreSQL, an external-content FTS5
 table kept by triggers on SQLite. Migration gifts 0004 installs them, and every ``migrate`` checks
@@ -15,11 +17,12 @@ them again, because SQLite drops a table's triggers when Django rebuilds the tab
 """
 
 import re
-import unicodedata
 from array import array
 
 import numpy as np
 from django.db import connection
+
+from museum.text import fold
 
 NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 MAX_TERMS = 8
@@ -27,14 +30,12 @@ MAX_TERM_LENGTH = 40
 
 
 def normalize(text):
-    """Lower case, no accents, no punctuation: 'Kim Il-sŏng' -> 'kim il song'."""
+    """Lower case, no accents, no punctuation: 'Kim Il-sŏng' -> 'kim il song', 'Phạm Văn
+    Đồng' -> 'pham van dong' (museum.text folds the letters that do not decompose, like Đ)."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # NFKD splits Hangul syllables into jamo; put them back together.
-    recomposed = unicodedata.normalize("NFKC", stripped).casefold()
-    return " ".join(NON_WORD.sub(" ", recomposed).replace("_", " ").split())
+    folded = fold(text).casefold()
+    return " ".join(NON_WORD.sub(" ", folded).replace("_", " ").split())
 
 
 def document(
