@@ -19,6 +19,14 @@ class CountryAdmin(AuditedAdmin):
         RECORD_METADATA,
     ]
 
+    def get_search_results(self, request, queryset, search_term):
+        # "ceausescu" finds Ceaușescu too: the folded names (Donor.search_name) are searched
+        # as well as the names as written.
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found = found | queryset.search(search_term)
+        return found, duplicates
+
 
 @admin.register(Donor)
 class DonorAdmin(RecordImportExportMixin, AuditedAdmin):
@@ -31,6 +39,27 @@ class DonorAdmin(RecordImportExportMixin, AuditedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     show_full_result_count = False
     fieldsets = [
-        (None, {"fields": ["name", "name_original", "slug", "kind", "country", "biography"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "name_original",
+                    "name_original_lang",
+                    "slug",
+                    "kind",
+                    "country",
+                    "biography",
+                ]
+            },
+        ),
         RECORD_METADATA,
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # "ceausescu" finds Ceaușescu too: the folded names (Donor.search_name) are searched
+        # as well as the names as written.
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found = found | queryset.search(search_term)
+        return found, duplicates

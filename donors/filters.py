@@ -10,7 +10,6 @@ name search goes to the database. The FilterSet can still filter a Donor queryse
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
 from donors.models import Donor
 from gifts import listing
@@ -92,7 +91,8 @@ class DonorFilter(django_filters.FilterSet):
         return [(o.key, o.label) for o in sorted(chosen, key=lambda o: o.label.casefold())]
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(name_original__icontains=value))
+        # Either name, with or without diacritics: "ceausescu", "Ceaușescu", "Путин".
+        return queryset.search(value)
 
     def filter_sort(self, queryset, name, value):
         return queryset  # the order comes from ranked()

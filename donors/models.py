@@ -1,8 +1,12 @@
+import contextlib
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
 from museum.history import HistoricalRecords
 from museum.models import AuditedModel
+from museum.text import fold, language_tag
 
 
 class Continent(models.TextChoices):
@@ -67,9 +71,29 @@ class Country(AuditedModel):
         return reverse("donors:country", kwargs={"code": self.code})
 
 
+def validate_language_tag(value):
+    try:
+        language_tag(value)
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid_language") from None
+
+
+def donor_search_name(name, name_original):
+    """What the donor list's search looks in: both names, lower case, without diacritics."""
+    return " ".join(fold(part).casefold() for part in (name, name_original) if part)
+
+
 class DonorQuerySet(models.QuerySet):
     def documented(self):
         return self.filter(is_specimen=False)
+
+    def search(self, text):
+        """Donors whose name, in English or in the original script, holds every word of the
+        text, with or without diacritics: "ceausescu" and "Ceaușescu" both find Ceaușescu."""
+        words = donor_search_name(text, "").split()
+        if not words:
+            return self.none()
+        return self.filter(*(models.Q(search_name__contains=word) for word in words))
 
 
 class Donor(AuditedModel):
@@ -89,7 +113,15 @@ class Donor(AuditedModel):
         "name in the original script",
         max_length=200,
         blank=True,
-        help_text="For example Владимир Путин or 習近平.",
+        help_text="For example Владимир Путин or 习近平.",
+    )
+    name_original_lang = models.CharField(
+        "language of the original name",
+        max_length=35,
+        blank=True,
+        validators=[validate_language_tag],
+        help_text="A BCP 47 language tag, so that browsers and screen readers read the name "
+        "right: ru, zh-Hans, ko, ar, my, sr-Cyrl, de, es.",
     )
     slug = models.SlugField(
         "slug", max_length=200, unique=True, help_text="Used in the web address."
@@ -111,9 +143,11 @@ class Donor(AuditedModel):
         editable=False,
         help_text="Made by generate_specimens for scale testing; not part of the collection.",
     )
+    # Both names folded (donor_search_name), for the donor list's search; kept up to date on save.
+    search_name = models.TextField("search name", blank=True, editable=False)
 
     objects = DonorQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_name"])
 
     class Meta:
         ordering = ["name"]
@@ -124,5 +158,25 @@ class Donor(AuditedModel):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.search_name = donor_search_name(self.name, self.name_original)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("donors:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.name_original_lang:
+            with contextlib.suppress(ValueError):  # the field's validator says why
+                self.name_original_lang = language_tag(self.name_original_lang)
+        if self.name_original and not self.name_original_lang:
+            raise ValidationError(
+                {"name_original_lang": "Give the language of the original name (ru, zh-Hans …)."}
+            )
+        if self.name_original_lang and not self.name_original:
+            raise ValidationError(
+                {"name_original_lang": "A language is only needed with an original name."}
+            )

@@ -17,7 +17,15 @@ class DonorResource(RecordResource):
         model = Donor
         name = "Donors"
         import_id_fields = ["slug"]
-        fields = ["slug", "name", "name_original", "kind", "country", "biography"]
+        fields = [
+            "slug",
+            "name",
+            "name_original",
+            "name_original_lang",
+            "kind",
+            "country",
+            "biography",
+        ]
         export_order = fields
 
     def get_queryset(self):

@@ -226,6 +226,7 @@ def export_donors(request, fmt):
             yield {
                 "name": donor.name,
                 "name_original": donor.name_original,
+                "name_original_lang": donor.name_original_lang,
                 "kind": donor.kind,
                 "country": donor.country.name if donor.country else "",
                 "country_code": donor.country.code if donor.country else "",
@@ -233,5 +234,14 @@ def export_donors(request, fmt):
                 "url": base + donor.get_absolute_url(),
             }
 
-    columns = ["name", "name_original", "kind", "country", "country_code", "gifts", "url"]
+    columns = [
+        "name",
+        "name_original",
+        "name_original_lang",
+        "kind",
+        "country",
+        "country_code",
+        "gifts",
+        "url",
+    ]
     return exports.stream(fmt, columns, records(), "friendship-gifts-donors")
