@@ -185,6 +185,7 @@ class GiftAdmin(RecordImportExportMixin, GiftDeskMixin, PublishingAdmin):
                     "recipient_institution",
                     "donor",
                     "donor_title",
+                    "donor_kind",
                     "country",
                     "occasion",
                     "reciprocal_of",

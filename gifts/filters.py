@@ -23,7 +23,7 @@ KEYED_FILTERS = {
     "country": ("country", "country__code", "country"),
     "continent": ("continent", "country__continent", "continent"),
     "donor": ("donor", "donor__slug", "donor"),
-    "donor_kind": ("donor_kind", "donor__kind", "kind of donor"),
+    "donor_kind": ("donor_kind", "donor_kind", "kind of donor"),
     "category": ("category", "category__slug", "category"),
     "occasion": ("occasion", "occasion__slug", "occasion"),
     "building": ("building", "showroom__building__slug", "building"),
@@ -115,7 +115,7 @@ class GiftFilter(django_filters.FilterSet):
     country = KeysFilter(field_name="country__code")
     continent = KeysFilter(field_name="country__continent")
     donor = KeysFilter(field_name="donor__slug")
-    donor_kind = KeysFilter(field_name="donor__kind")
+    donor_kind = KeysFilter(field_name="donor_kind")  # the kind at the time of the gift
     category = KeysFilter(field_name="category__slug")
     occasion = KeysFilter(field_name="occasion__slug")
     building = KeysFilter(field_name="showroom__building__slug")

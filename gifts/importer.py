@@ -3,8 +3,16 @@ Loads the documented collection (gifts/data/collection) into the database.
 
 Every file is read and checked before anything is written; one bad row stops the whole import with
 its file, line and reason, and the write happens in one transaction. Records are matched on their
-natural keys (accession number, ISO code, source key, slug), so a second run changes nothing. The
-importer creates and updates; it never deletes what curators added.
+natural keys (accession number, ISO code, source key, slug), so a second run changes nothing. A
+donor or occasion whose name was corrected (Nicolae Ceausescu to Nicolae Ceaușescu) keeps its
+record: when no record has the new slug, the one whose name is the same without diacritics is
+updated in place, and keeps its slug and web address. The importer creates and updates; it never
+deletes what curators added.
+
+Three modes: by default every record is brought in line with the files; ``keep_existing`` only
+adds what is missing; ``keep_edits`` also updates the records no curator has changed since the
+import wrote them (their ``updated_by`` is empty), so a site that loaded older files gets the
+corrections without losing its curators' work.
 
 Writes are bulk (existing rows are read once per table and compared in memory) so the same code
 stays quick on a large file.
@@ -19,9 +27,8 @@ from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
-from donors.models import Continent, Country, Donor
+from donors.models import Continent, Country, Donor, donor_search_name
 from exhibitions.models import Building, Fact, Showroom
 from gifts.models import (
     Category,
@@ -32,7 +39,7 @@ from gifts.models import (
     Resolution,
     Source,
 )
-from gifts.search import document
+from gifts.search import gift_document
 from museum import history
 from museum.models import (
     CollectionState,
@@ -40,6 +47,7 @@ from museum.models import (
     PublicationStatus,
     refresh_planner_statistics,
 )
+from museum.text import fold, language_tag, slugify_name
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "collection"
 
@@ -74,6 +82,7 @@ REQUIRED_COLUMNS = {
     ],
     "locations.csv": ["ref", "showroom", "on_display"],
     "recipients.csv": ["ref", "recipient_institution"],
+    "donors.csv": ["name", "name_original", "lang"],
 }
 
 DECADE_NOTE = re.compile(r"^(\d{3}0)s$")
@@ -130,9 +139,11 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 @dataclass
 class Report:
-    """What happened to each record, by table: created, updated or unchanged."""
+    """What happened to each record, by table: created, updated or unchanged; and, among the
+    unchanged, the records the files would change but the mode left as they are (``kept``)."""
 
     states: dict = field(default_factory=lambda: defaultdict(dict))
+    kept: dict = field(default_factory=lambda: defaultdict(set))
 
     def counts(self, label):
         states = list(self.states[label].values())
@@ -141,7 +152,10 @@ class Report:
     def lines(self):
         for label in self.states:
             counts = self.counts(label)
-            yield f"{label}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
+            line = f"{label}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
+            if self.kept[label]:
+                line += f" ({len(self.kept[label])} left as they are: changed by curators)"
+            yield line
 
     @property
     def changed(self):
@@ -174,9 +188,12 @@ def parse_partial_date(text):
 
 
 class CollectionImporter:
-    def __init__(self, data_dir=DEFAULT_DATA_DIR, keep_existing=False, progress=None):
+    def __init__(
+        self, data_dir=DEFAULT_DATA_DIR, keep_existing=False, keep_edits=False, progress=None
+    ):
         self.data_dir = Path(data_dir)
         self.keep_existing = keep_existing
+        self.keep_edits = keep_edits
         self.progress = progress or (lambda message: None)
         self.errors = []
         self.report = Report()
@@ -274,6 +291,7 @@ class CollectionImporter:
         self.gifts = self.keyed(self.read("gifts.csv"), "ref", "gift")
         self.locations = self.keyed(self.read("locations.csv", optional=True), "ref", "location")
         self.recipients = self.keyed(self.read("recipients.csv", optional=True), "ref", "recipient")
+        self.donor_names = self.keyed(self.read("donors.csv", optional=True), "name", "donor")
 
         self.values = {}
         self.values["resolution"] = self.check_resolutions()
@@ -285,6 +303,7 @@ class CollectionImporter:
         self.values["showroom"] = self.check_showrooms()
         self.values["fact"] = self.check_facts()
         self.check_gifts()
+        self.check_donor_names()
         if self.errors:
             raise ImportFailed(self.errors)
 
@@ -324,7 +343,7 @@ class CollectionImporter:
             died, _ = self.date_or_error(row, "died")
             values[code] = {
                 "name": data["name"],
-                "slug": slugify(data["name"]),
+                "slug": slugify_name(data["name"]),
                 "name_hyphenated": data.get("hyphenated", ""),
                 "name_hangul": data.get("hangul", ""),
                 "name_hanja": data.get("hanja", ""),
@@ -347,7 +366,7 @@ class CollectionImporter:
             for number in numbers:
                 if number not in self.resolutions:
                     self.error(row, f"sanctions_resolutions: unknown resolution '{number}'")
-            values[slugify(name)] = {"name": name}
+            values[slugify_name(name)] = {"name": name}
             row.data["resolution_numbers"] = [int(n) for n in numbers if n.isdigit()]
         return values
 
@@ -391,7 +410,7 @@ class CollectionImporter:
             values[code] = {
                 "building": data["building"],
                 "name": data["name"],
-                "slug": slugify(code),
+                "slug": slugify_name(code),
                 "floor": self.int_or_error(row, "floor", required=True),
                 "theme": self.choice_or_error(row, "theme", Showroom.Theme.values),
                 "continent": self.choice_or_error(
@@ -475,48 +494,40 @@ class CollectionImporter:
                 if direction == Gift.Direction.GIVEN:
                     self.error(location, f"'{ref}' was given away: it cannot have a showroom")
 
-            donor_slug = slugify(data["counterpart"])[:200]
-            if donor_slug and donor_slug not in donors:
-                donors[donor_slug] = {
-                    "name": data["counterpart"],
-                    "kind": kind,
-                    "country": data["country"],
-                }
+            donor_slug = slugify_name(data["counterpart"])[:200]
+            if donor_slug:
+                # A donor's kind is the one of their latest gift (Xi Jinping gave as Vice
+                # President, then as President); each gift keeps the kind at the time.
+                latest = donors.get(donor_slug)
+                if latest is None or (date or datetime.date.min) >= latest["date"]:
+                    donors[donor_slug] = {
+                        "name": data["counterpart"],
+                        "kind": kind,
+                        "country": data["country"],
+                        "date": date or datetime.date.min,
+                    }
             occasion = data["occasion"]
             if occasion:
                 occasion_dates[occasion].append((date, precision))
 
-            search_title, search_body = document(
-                title=data["title"],
-                donor=data["counterpart"],
-                donor_title=data["counterpart_title"],
-                country=self.countries[data["country"]].data["name"]
-                if data["country"] in self.countries
-                else "",
-                occasion=occasion,
-                category=data["category"],
-                recipient=self.leaders[data["leader"]].data["name"]
-                if data["leader"] in self.leaders
-                else institution,
-                note=data["note"],
-            )
             category = self.categories.get(data["category"])
             resolution_numbers = (
                 category.data["resolution_numbers"] if category and sanctions else []
             )
             self.gift_values[ref] = {
                 "title": data["title"],
-                "slug": slugify(data["title"])[:300],
+                "slug": slugify_name(data["title"])[:300],
                 "leader": data["leader"],
                 "recipient_institution": institution,
                 "donor": donor_slug,
                 "donor_title": data["counterpart_title"],
+                "donor_kind": kind,
                 "country": data["country"],
                 "date_received": date,
                 "date_precision": precision,
                 "date_note": data["date_note"],
                 "occasion": occasion,
-                "category": slugify(data["category"]),
+                "category": slugify_name(data["category"]),
                 "direction": direction,
                 "showroom": showroom,
                 "on_display": on_display,
@@ -527,8 +538,6 @@ class CollectionImporter:
                 "confidence": confidence,
                 "note": data["note"],
                 "status": PublicationStatus.PUBLISHED,
-                "search_title": search_title,
-                "search_body": search_body,
             }
             self.gift_links[ref] = {
                 "reciprocal_of": reciprocal,
@@ -541,6 +550,25 @@ class CollectionImporter:
         self.values["donor"] = donors
         self.values["occasion"] = self.occasion_values(occasion_dates)
 
+    def check_donor_names(self):
+        """donors.csv: the original name and its language of donors named in gifts.csv."""
+        donors = {values["name"]: slug for slug, values in self.values["donor"].items()}
+        for name, row in self.donor_names.items():
+            original, lang = row.data["name_original"], row.data["lang"]
+            slug = donors.get(name)
+            if slug is None:
+                self.error(row, f"name: '{name}' is not a counterpart in gifts.csv")
+                continue
+            if not original or not lang:
+                self.error(row, "a donor's original name needs both name_original and lang")
+                continue
+            try:
+                lang = language_tag(lang)
+            except ValueError as error:
+                self.error(row, f"lang: {error}")
+                continue
+            self.values["donor"][slug] |= {"name_original": original, "name_original_lang": lang}
+
     def occasion_values(self, occasion_dates):
         values = {}
         for name, dates in occasion_dates.items():
@@ -551,7 +579,7 @@ class CollectionImporter:
                 self.error(extra, f"kind: '{kind}' is not one of {', '.join(Occasion.Kind.values)}")
             start, precision = known[0] if known else (None, DatePrecision.DAY)
             end = known[-1][0] if known and known[-1][1] == DatePrecision.DAY else None
-            values[slugify(name)[:255]] = {
+            values[slugify_name(name)[:255]] = {
                 "name": name,
                 "kind": kind,
                 "place": extra.data["place"] if extra else "",
@@ -577,10 +605,15 @@ class CollectionImporter:
             refresh_planner_statistics(Gift, Donor, Country, Occasion, Citation)
         return self.report
 
-    def sync(self, label, model, key_field, rows):
+    def sync(self, label, model, key_field, rows, renamed=None, derive=None):
         """
         Create or update ``model`` rows keyed by ``key_field``. ``rows`` maps key to field values
         (attribute names: ``country_id``, not ``country``). Returns the model objects by key.
+
+        ``renamed`` names the field a row's key is made from (a slug from the name): a row whose
+        key no record has updates the one record whose name is the same without diacritics, if
+        there is one, which keeps its key. ``derive(obj)`` gives the fields computed from the
+        others (search text), set on every record written.
         """
         self.progress(f"Writing {label.lower()} ({len(rows):,})")
         existing = {}
@@ -589,21 +622,35 @@ class CollectionImporter:
             existing.update(
                 model.objects.in_bulk(keys[start : start + BATCH], field_name=key_field)
             )
-        states = self.report.states[label]
+        if renamed and len(existing) < len(rows):
+            existing.update(self.renamed_records(model, key_field, rows, existing, renamed))
+        states, kept = self.report.states[label], self.report.kept[label]
         to_create, to_update, changed_fields = [], [], set()
         now = timezone.now()
         for key, values in rows.items():
             obj = existing.get(key)
             if obj is None:
-                to_create.append(model(**{key_field: key}, **values))
+                obj = model(**{key_field: key}, **values)
+                if derive:
+                    for name, value in derive(obj).items():
+                        setattr(obj, name, value)
+                to_create.append(obj)
                 states[key] = CREATED
                 continue
-            changed = self.changed_fields(obj, values)
+            changed = [name for name, value in values.items() if getattr(obj, name) != value]
+            if changed and not self.may_update(obj):
+                kept.add(key)
+                changed = []
+            for name in changed:
+                setattr(obj, name, values[name])
+            if derive and self.may_update(obj):
+                for name, value in derive(obj).items():
+                    if getattr(obj, name) != value:
+                        setattr(obj, name, value)
+                        changed.append(name)
             if not changed:
                 states[key] = UNCHANGED
                 continue
-            for name in changed:
-                setattr(obj, name, values[name])
             if hasattr(obj, "updated"):
                 obj.updated = now
                 changed.append("updated")
@@ -616,10 +663,43 @@ class CollectionImporter:
         existing.update({getattr(obj, key_field): obj for obj in to_create})
         return existing
 
-    def changed_fields(self, obj, values):
+    def renamed_records(self, model, key_field, rows, existing, name_field):
+        """
+        Records for the rows no record has the key of, found by their name without diacritics
+        or case ('Pham Van Dong' for 'Phạm Văn Đồng'): the key made from a corrected name can
+        differ from the one made before (Django's slugify dropped Đ). One query, of the whole
+        table, made only when some keys are new; a name shared by two records matches neither.
+        """
+        taken = {obj.pk for obj in existing.values()}
+        by_name = defaultdict(list)
+        records = model.objects.values_list("pk", key_field, name_field).iterator(BATCH)
+        for pk, key, name in records:
+            if pk not in taken and key not in rows:
+                by_name[fold(name).casefold()].append(pk)
+        wanted = defaultdict(list)
+        for key, values in rows.items():
+            if key not in existing:
+                wanted[fold(values[name_field]).casefold()].append(key)
+        pairs = {
+            keys[0]: by_name[name][0]
+            for name, keys in wanted.items()
+            if len(keys) == 1 and len(by_name.get(name, ())) == 1
+        }
+        objects = model.objects.in_bulk(list(pairs.values()))
+        return {key: objects[pk] for key, pk in pairs.items()}
+
+    def may_update(self, obj):
+        """Whether an existing record may be changed to what the files say (see the modes)."""
         if self.keep_existing:
-            return []
-        return [name for name, value in values.items() if getattr(obj, name) != value]
+            return False
+        if self.keep_edits:
+            # Only records with audit fields tell whether a curator changed them.
+            return hasattr(obj, "updated_by_id") and obj.updated_by_id is None
+        return True
+
+    def changed_fields(self, obj, values):
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        return changed if self.may_update(obj) else []
 
     def sync_links(self, label, model, links, objects):
         """Second pass for links between rows of one table, once every row has its id."""
@@ -627,7 +707,7 @@ class CollectionImporter:
         to_update = []
         for key, values in links.items():
             obj = objects[key]
-            if self.keep_existing and states[key] != CREATED:
+            if states[key] != CREATED and not self.may_update(obj):
                 continue
             if any(getattr(obj, name) != value for name, value in values.items()):
                 for name, value in values.items():
@@ -657,17 +737,29 @@ class CollectionImporter:
         }
         self.sync_links("Countries", Country, successors, countries)
 
+        # The original name only where donors.csv gives one: others keep what curators wrote.
+        original = ("name_original", "name_original_lang")
         donor_rows = {
             slug: {
                 "name": donor["name"],
                 "kind": donor["kind"],
                 "country_id": countries[donor["country"]].pk,
+                **{name: donor[name] for name in original if name in donor},
             }
             for slug, donor in values["donor"].items()
         }
-        donors = self.sync("Donors", Donor, "slug", donor_rows)
-        occasions = self.sync("Occasions", Occasion, "slug", values["occasion"])
-        occasions_by_name = {occasion.name: occasion for occasion in occasions.values()}
+        donors = self.sync(
+            "Donors",
+            Donor,
+            "slug",
+            donor_rows,
+            renamed="name",
+            derive=lambda d: {"search_name": donor_search_name(d.name, d.name_original)},
+        )
+        occasions = self.sync("Occasions", Occasion, "slug", values["occasion"], renamed="name")
+        occasions_by_name = {
+            row["name"]: occasions[slug] for slug, row in values["occasion"].items()
+        }
         buildings = self.sync("Buildings", Building, "slug", values["building"])
         showroom_rows = {
             code: {
@@ -695,7 +787,23 @@ class CollectionImporter:
             }
             for ref, row in self.gift_values.items()
         }
-        gifts = self.sync("Gifts", Gift, "accession_number", gift_rows)
+        related = {
+            "leader": {obj.pk: obj for obj in leaders.values()},
+            "donor": {obj.pk: obj for obj in donors.values()},
+            "country": {obj.pk: obj for obj in countries.values()},
+            "category": {obj.pk: obj for obj in categories.values()},
+            "occasion": {obj.pk: obj for obj in occasions.values()},
+        }
+
+        def search_text(gift):
+            """What Gift.save stores, from the records as written (no query per gift)."""
+            for name, objects in related.items():
+                related_id = getattr(gift, f"{name}_id")
+                setattr(gift, name, objects[related_id] if related_id else None)
+            search_title, search_body = gift_document(gift)
+            return {"search_title": search_title, "search_body": search_body}
+
+        gifts = self.sync("Gifts", Gift, "accession_number", gift_rows, derive=search_text)
         reciprocals = {
             ref: {"reciprocal_of_id": pk(gifts, link["reciprocal_of"])}
             for ref, link in self.gift_links.items()

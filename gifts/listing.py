@@ -101,6 +101,7 @@ COLUMNS = [
     ("on_display", "b"),
     ("sanctions", "b"),
     ("confidence", "b"),
+    ("donor_kind", "b"),  # the kind of donor at the time of the gift, as a code
     ("created", "d"),  # as a timestamp
 ]
 CHUNK = 10000
@@ -117,6 +118,9 @@ class Collection:
         """Stream the rows into compact arrays: a million gifts never become Python tuples."""
         sanction_codes = {value: code for code, value in enumerate(Gift.Sanctions.values)}
         confidence_codes = {value: code for code, value in enumerate(Gift.Confidence.values)}
+        # A gift with no kind recorded gets the "none" code, after the kinds.
+        kinds = Donor.Kind.values
+        kind_codes = {value: code for code, value in enumerate(kinds)}
         arrays = [array(kind) for _, kind in COLUMNS]
         appends = [column.append for column in arrays]
         rows = gifts.order_by("id").values_list(*(name for name, _ in COLUMNS))
@@ -132,6 +136,7 @@ class Collection:
             on_display,
             sanctions,
             confidence,
+            donor_kind,
             created,
         ) in rows.iterator(chunk_size=CHUNK):
             values = (
@@ -146,6 +151,7 @@ class Collection:
                 on_display,
                 sanction_codes.get(sanctions, 0),
                 confidence_codes.get(confidence, 0),
+                kind_codes.get(donor_kind, len(kinds)),
                 created.timestamp(),
             )
             for append, value in zip(appends, values, strict=True):
@@ -225,7 +231,7 @@ class Collection:
         ]
         building_ids = sorted(i for i, _ in building_rows)
 
-        # Derived columns: a showroom's building, a country's continent, a donor's kind.
+        # Derived columns: a showroom's building, a country's continent.
         def derived(source, attribute, codes_of_value):
             source_dimension = self.dimensions[source]
             lookup = np.array(
@@ -247,7 +253,13 @@ class Collection:
             "building", options + [Option("", "In storage")], codes
         )
         self.add_derived_choices("continent", Continent.choices, "country", "continent")
-        self.add_derived_choices("donor_kind", Donor.Kind.choices, "donor", "kind")
+        # The kind of donor at the time of each gift (Gift.donor_kind), not the donor's kind
+        # today: Xi Jinping's 2008 gift counts under government officials.
+        self.dimensions["donor_kind"] = Dimension(
+            "donor_kind",
+            [Option(v, str(label)) for v, label in Donor.Kind.choices] + [Option("", "None")],
+            columns.pop("donor_kind"),
+        )
         sanctions = [(v, label) for v, label in Gift.Sanctions.choices]
         self.dimensions["sanctions"] = Dimension(
             "sanctions",

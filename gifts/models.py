@@ -4,10 +4,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils.text import slugify
 
+from donors.models import Donor
 from museum.history import HistoricalRecords
 from museum.models import AuditedModel, DatePrecision, PublicationStatus, format_partial_date
+from museum.text import slugify_name
 
 
 class Leader(models.Model):
@@ -317,6 +318,15 @@ class Gift(AuditedModel):
         blank=True,
         help_text="The title the donor held when the gift changed hands.",
     )
+    donor_kind = models.CharField(
+        "kind of donor at the time",
+        max_length=30,
+        choices=Donor.Kind.choices,
+        blank=True,
+        help_text="What the donor was when the gift changed hands, as the title is (Xi Jinping "
+        "gave as Vice President in 2008, as head of state in 2019). Left empty, the donor's "
+        "present kind is filled in.",
+    )
     country = models.ForeignKey(
         "donors.Country",
         verbose_name="country",
@@ -466,11 +476,19 @@ class Gift(AuditedModel):
     def save(self, *args, **kwargs):
         from gifts.search import gift_document
 
-        self.slug = slugify(self.title)[:300]
+        self.slug = slugify_name(self.title)[:300]
+        if not self.donor_kind and self.donor_id:
+            self.donor_kind = self.donor.kind
         self.search_title, self.search_body = gift_document(self)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "slug", "search_title", "search_body"}
+            kwargs["update_fields"] = {
+                *update_fields,
+                "slug",
+                "donor_kind",
+                "search_title",
+                "search_body",
+            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

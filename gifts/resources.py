@@ -48,6 +48,7 @@ class GiftResource(RecordResource):
             "recipient_institution",
             "donor",
             "donor_title",
+            "donor_kind",
             "country",
             "date_received",
             "date_precision",

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from donors.models import Continent, Country, Donor
+from donors.models import Continent, Country, Donor, donor_search_name
 from exhibitions.models import Showroom
 from gifts.models import Category, Gift, Leader, Occasion
 from gifts.search import document
@@ -248,6 +248,7 @@ class SpecimenGenerator:
                     kind=kind,
                     country=country,
                     is_specimen=True,
+                    search_name=donor_search_name(name, ""),  # bulk_create skips save()
                 )
             )
         Donor.objects.bulk_create(donors, batch_size=BATCH_SIZE)
@@ -324,6 +325,11 @@ class SpecimenGenerator:
             roll = rng.random()
             sanctions = "reported" if roll < 0.005 else "possible" if roll < 0.025 else ""
             title = f"{rng.choice(MATERIALS)} {rng.choice(OBJECTS)}{rng.choice(DETAILS)}"
+            # Heads of state often gave earlier gifts in a government office (Xi Jinping as
+            # Vice President): the kind at the time differs from the donor's for some.
+            donor_kind = donor.kind
+            if donor_kind == Donor.Kind.HEAD_OF_STATE and rng.random() < 0.1:
+                donor_kind = Donor.Kind.GOVERNMENT_OFFICIAL
             search_title, search_body = document(
                 title=title,
                 donor=donor.name,
@@ -339,6 +345,7 @@ class SpecimenGenerator:
                     "slug": slugify(title),
                     "leader_id": leader.pk,
                     "donor_id": donor.pk,
+                    "donor_kind": donor_kind,
                     "country_id": donor.country_id,
                     "date_received": connection.ops.adapt_datefield_value(date),
                     "date_precision": precision or DatePrecision.DAY,

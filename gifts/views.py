@@ -201,7 +201,10 @@ class GiftDetailView(DetailView):
             "image": images or self.request.build_absolute_uri(static("img/placeholder.png")),
             "genre": gift.category.name,
             "provider": {
-                "@type": "Person" if gift.donor.kind == "individual" else "Organization",
+                # As the gift page says: what the donor was when the gift changed hands.
+                "@type": "Person"
+                if (gift.donor_kind or gift.donor.kind) == "individual"
+                else "Organization",
                 "name": gift.donor.name,
             },
             "countryOfOrigin": {"@type": "Country", "name": gift.country.name},
@@ -210,6 +213,8 @@ class GiftDetailView(DetailView):
                 for citation in gift.citations.all()
             ],
         }
+        if gift.donor.name_original:
+            data["provider"]["alternateName"] = gift.donor.name_original
         if gift.date_received:
             data["temporalCoverage"] = gift.display_date
         if gift.leader_id:
@@ -223,6 +228,7 @@ EXPORT_FIELDS = [
     ("recipient", lambda g: g.recipient),
     ("donor", lambda g: g.donor.name),
     ("donor_title", lambda g: g.donor_title),
+    ("donor_kind", lambda g: g.donor_kind),
     ("country", lambda g: g.country.name),
     ("country_code", lambda g: g.country.code),
     ("date", lambda g: g.display_date),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the site, loads the documented collection and serves it on http://127.0.0.1:8000
-# (PORT=8080 to change the port). Safe to run again: it only adds what is missing.
+# (PORT=8080 to change the port). Safe to run again: it adds what is missing and updates only
+# the records no curator has changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -11,7 +12,9 @@ port="${PORT:-8000}"
 manage() { .venv/bin/python manage.py "$@"; }
 
 manage migrate --noinput
-manage import_collection --keep-existing
+# --keep-edits: corrections to the documented records reach a site that loaded older files;
+# records a curator has changed are left as they are.
+manage import_collection --keep-edits
 manage collectstatic --noinput --verbosity 0
 
 cat <<MSG

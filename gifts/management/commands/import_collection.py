@@ -21,10 +21,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Only add what is missing; leave existing records (and curators' edits) alone.",
         )
+        parser.add_argument(
+            "--keep-edits",
+            action="store_true",
+            help="Add what is missing and bring up to date the records no curator has changed "
+            "since they were imported; leave the records curators changed as they are.",
+        )
 
-    def handle(self, *args, data_dir, keep_existing, **options):
+    def handle(self, *args, data_dir, keep_existing, keep_edits, **options):
+        if keep_existing and keep_edits:
+            raise CommandError("Choose one of --keep-existing and --keep-edits.")
         importer = CollectionImporter(
-            data_dir, keep_existing=keep_existing, progress=lambda m: self.stdout.write(f"  {m}")
+            data_dir,
+            keep_existing=keep_existing,
+            keep_edits=keep_edits,
+            progress=lambda m: self.stdout.write(f"  {m}"),
         )
         try:
             report = importer.run()
