@@ -19,14 +19,6 @@ class CountryAdmin(AuditedAdmin):
         RECORD_METADATA,
     ]
 
-    def get_search_results(self, request, queryset, search_term):
-        # "ceausescu" finds Ceaușescu too: the folded names (Donor.search_name) are searched
-        # as well as the names as written.
-        found, duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            found = found | queryset.search(search_term)
-        return found, duplicates
-
 
 @admin.register(Donor)
 class DonorAdmin(RecordImportExportMixin, AuditedAdmin):

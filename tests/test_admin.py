@@ -121,6 +121,13 @@ def test_adding_a_gift_records_who_did_it(admin_client, admin_user, collection):
     assert gift.created_by == admin_user
     assert gift.updated_by == admin_user
     assert gift.slug == "silver-samovar"
+    assert gift.donor_kind == gift.donor.kind  # left empty: the donor's kind is filled in
+
+
+def test_the_gift_form_records_the_kind_of_donor_at_the_time(admin_client, collection):
+    gift = Gift.objects.get(accession_number="IFE-0042")
+    page = admin_client.get(admin_url(Gift, "change", gift.pk)).content.decode()
+    assert '<option value="government_official" selected>Government official</option>' in page
 
 
 def test_the_accession_number_is_read_only_once_saved(admin_client, collection):

@@ -72,6 +72,52 @@ def test_the_donor_list_searches_names_in_english_and_the_original_script(client
     assertContains(page, "No donors match.")
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ceausescu", ["Nicolae Ceaușescu"]),
+        ("Ceaușescu", ["Nicolae Ceaușescu"]),
+        ("CEAUŞESCU", ["Nicolae Ceaușescu"]),  # with a cedilla, as often typed
+        ("pham van dong", ["Phạm Văn Đồng"]),
+        ("Phạm Văn Đồng", ["Phạm Văn Đồng"]),
+        ("van đong", ["Phạm Văn Đồng"]),
+        ("francois", ["François Mitterrand"]),
+        ("习近平", ["Xi Jinping"]),
+        ("القذافي", ["Muammar Gaddafi"]),
+        ("Горбачев", ["Mikhail Gorbachev"]),
+        ("liberacion nacional", ["Sandinista National Liberation Front"]),
+    ],
+)
+def test_the_donor_list_finds_a_name_with_or_without_diacritics(
+    client, collection, query, expected
+):
+    page = client.get(reverse("donors:list"), {"q": query})
+    assert page.status_code == 200
+    assert names_listed(page) == expected
+
+
+def test_the_admin_finds_a_donor_with_or_without_diacritics(admin_client, collection):
+    page = admin_client.get(reverse("admin:donors_donor_changelist"), {"q": "pham van dong"})
+    assert page.status_code == 200
+    assert [donor.name for donor in page.context["cl"].result_list] == ["Phạm Văn Đồng"]
+
+
+def test_an_original_name_needs_a_well_formed_language_tag(db):
+    from django.core.exceptions import ValidationError
+
+    donor = DonorFactory.build(name="Vladimir Putin", name_original="Владимир Путин")
+    for bad, message in [
+        ("", "Give the language of the original name"),
+        ("russian", "is not a BCP 47 language tag"),
+    ]:
+        donor.name_original_lang = bad
+        with pytest.raises(ValidationError, match=message):
+            donor.full_clean(exclude=["country"])
+    donor.name_original_lang = "ZH-hans"
+    donor.full_clean(exclude=["country"])
+    assert donor.name_original_lang == "zh-Hans"
+
+
 def test_the_donor_list_filters_by_kind_and_country(client, collection):
     page = client.get(reverse("donors:list"), {"kind": "party_or_organisation"})
     assert page.status_code == 200
@@ -478,6 +524,7 @@ def test_the_donor_list_exports_its_current_results(client, collection):
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0]["name"] == "Vladimir Putin"
+    assert (rows[0]["name_original"], rows[0]["name_original_lang"]) == ("Владимир Путин", "ru")
     assert rows[0]["gifts"] == "11"
     listed = client.get("/donors/", {"country": "RUS", "sort": "gifts"})
     assert [row["name"] for row in rows] == [d.name for d in listed.context["donors"]]

@@ -120,3 +120,26 @@ def test_the_page_runs_a_bounded_number_of_queries(
         with django_assert_max_num_queries(8):
             client.get(f"/gifts/{accession_number}/", {"in": "leader=kim-jong-un"})
     assert Gift.objects.count() == 72
+
+
+def test_the_donor_is_named_in_the_original_script_with_its_language(client, collection):
+    text = page(client, "IFE-0042")
+    assert '<span class="original-name" lang="zh-Hans" dir="auto">习近平</span>' in text
+    arabic = page(client, "IFE-0006")
+    assert '<span class="original-name" lang="ar" dir="auto">معمر القذافي</span>' in arabic
+    # A donor with no original name recorded shows none.
+    assert 'class="original-name"' not in page(client, "IFE-0018")  # Billy Graham
+    # Names keep their diacritics.
+    assert "Phạm Văn Đồng</a>, Premier" in page(client, "IFE-0025")
+
+
+def test_each_gift_page_shows_the_donors_kind_at_the_time(client, collection):
+    vice_president = page(client, "IFE-0042")  # 2008
+    assert "Xi Jinping</a> (" in vice_president
+    assert ", Vice President<br>" in vice_president
+    assert '<span class="muted small">Government official, <a href="/countries/CHN/">' in (
+        vice_president
+    )
+    president = page(client, "IFE-0050")  # 2019
+    assert ", President<br>" in president
+    assert '<span class="muted small">Head of state, <a href="/countries/CHN/">' in president

@@ -283,3 +283,20 @@ def test_related_gifts_are_the_newest_sharing_the_value_for_every_gift(collectio
                 else c.ids[order[(codes[order] == codes[row]) & (order != row)][:4]].tolist()
             )
             assert c.related(dimension, gift_id, 4) == expected, (dimension, gift_id)
+
+
+def test_the_kind_of_donor_facet_counts_the_kind_at_the_time_of_each_gift(client, collection):
+    # Xi Jinping gave as Vice President in 2008 and as President in 2019.
+    officials = accession_numbers(client.get(LIST, {"donor_kind": "government_official"}))
+    heads = accession_numbers(client.get(LIST, {"donor_kind": "head_of_state"}))
+    assert "IFE-0042" in officials and "IFE-0042" not in heads
+    assert "IFE-0050" in heads and "IFE-0050" not in officials
+    response = client.get(LIST, {"donor": "xi-jinping"})
+    kinds = {c.label: c.count for c in panel(response, "donor_kind").choices if c.count}
+    assert kinds == {"Government official": 1, "Head of state": 1}
+    filterset = GiftFilter(
+        query_dict({"donor_kind": ["government_official"]}),
+        queryset=Gift.objects.published().holdings(),
+    )
+    assert filterset.is_valid()
+    assert set(filterset.qs.values_list("accession_number", flat=True)) == set(officials)
