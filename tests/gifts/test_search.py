@@ -146,3 +146,19 @@ def test_normalize_folds_letters_that_have_no_decomposition():
     assert search.normalize("Ceaușescu Ceauşescu Țiriac Ţiriac") == (
         "ceausescu ceausescu tiriac tiriac"
     )
+
+
+def test_the_migration_refolds_search_text_stored_before_the_fold(db):
+    import importlib
+
+    from django.apps import apps
+
+    from gifts.models import Gift
+
+    gift = GiftFactory(donor__name="Lê Đức Thọ")
+    # As normalize() stored it before Đ was folded.
+    Gift.objects.filter(pk=gift.pk).update(search_body="le đuc tho")
+    assert not search.filter_queryset(Gift.objects.all(), "duc tho").exists()
+    migration = importlib.import_module("gifts.migrations.0008_gift_donor_kind_at_the_time")
+    migration.refold_search_text(apps, None)
+    assert list(search.filter_queryset(Gift.objects.all(), "duc tho")) == [gift]
