@@ -154,7 +154,7 @@ class Report:
             counts = self.counts(label)
             line = f"{label}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
             if self.kept[label]:
-                line += f" ({len(self.kept[label])} left as they are: changed by curators)"
+                line += f" ({len(self.kept[label])} the files would change, left as they are)"
             yield line
 
     @property
