@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
@@ -103,8 +104,6 @@ def test_the_admin_finds_a_donor_with_or_without_diacritics(admin_client, collec
 
 
 def test_an_original_name_needs_a_well_formed_language_tag(db):
-    from django.core.exceptions import ValidationError
-
     donor = DonorFactory.build(name="Vladimir Putin", name_original="Владимир Путин")
     for bad, message in [
         ("", "Give the language of the original name"),

@@ -1,8 +1,12 @@
 """Search, on SQLite (FTS5) and PostgreSQL (tsvector): the same answers on both."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from gifts import search
+from gifts.models import Gift
 from tests.factories import GiftFactory
 from tests.helpers import listed
 
@@ -149,12 +153,6 @@ def test_normalize_folds_letters_that_have_no_decomposition():
 
 
 def test_the_migration_refolds_search_text_stored_before_the_fold(db):
-    import importlib
-
-    from django.apps import apps
-
-    from gifts.models import Gift
-
     gift = GiftFactory(donor__name="Lê Đức Thọ")
     # As normalize() stored it before Đ was folded.
     Gift.objects.filter(pk=gift.pk).update(search_body="le đuc tho")
