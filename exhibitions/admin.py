@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from exhibitions.models import Building, Exhibition, ExhibitionItem, Fact, Showroom
-from museum.admin import RECORD_METADATA, AuditedAdmin, LabelledTabularInline, PublishingAdmin
+from museum.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
 
 
 class FactInline(LabelledTabularInline):
@@ -19,8 +19,9 @@ class ShowroomInline(LabelledTabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(AuditedAdmin):
-    list_display = ["name", "opened", "storeys", "order"]
+class BuildingAdmin(PublishingAdmin):
+    list_display = ["name", "opened", "storeys", "order", "status"]
+    list_filter = ["status"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FactInline, ShowroomInline]
@@ -39,24 +40,30 @@ class BuildingAdmin(AuditedAdmin):
                 ]
             },
         ),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 
 
 @admin.register(Fact)
-class FactAdmin(admin.ModelAdmin):
-    list_display = ["topic", "value", "building", "source", "attribution"]
-    list_filter = ["building"]
+class FactAdmin(PublishingAdmin):
+    list_display = ["topic", "value", "building", "source", "attribution", "status"]
+    list_filter = ["status", "building"]
     list_select_related = ["building", "source"]
     search_fields = ["topic", "value", "attribution"]
     autocomplete_fields = ["source"]
+    fieldsets = [
+        (None, {"fields": ["building", "topic", "value", "source", "attribution", "order"]}),
+        ("Publication", {"fields": ["status"]}),
+        RECORD_METADATA,
+    ]
 
 
 @admin.register(Showroom)
-class ShowroomAdmin(AuditedAdmin):
-    list_display = ["code", "name", "building", "floor", "theme", "tour_order"]
+class ShowroomAdmin(PublishingAdmin):
+    list_display = ["code", "name", "building", "floor", "theme", "tour_order", "status"]
     list_display_links = ["code", "name"]
-    list_filter = ["building", "theme", "floor"]
+    list_filter = ["status", "building", "theme", "floor"]
     list_select_related = ["building"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["country"]
@@ -76,6 +83,7 @@ class ShowroomAdmin(AuditedAdmin):
                 ]
             },
         ),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 

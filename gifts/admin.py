@@ -9,7 +9,7 @@ from gifts.desk import GiftDeskMixin
 from gifts.forms import GiftAdminForm, GiftImageForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
 from gifts.resources import GiftResource, OccasionResource
-from museum.admin import RECORD_METADATA, AuditedAdmin, LabelledTabularInline, PublishingAdmin
+from museum.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
 from museum.imports import RecordImportExportMixin
 
 ACCESSION_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d[\d-]*$")
@@ -49,10 +49,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Occasion)
-class OccasionAdmin(RecordImportExportMixin, AuditedAdmin):
+class OccasionAdmin(RecordImportExportMixin, PublishingAdmin):
     resource_classes = [OccasionResource]
-    list_display = ["name", "kind", "display_date", "place"]
-    list_filter = ["kind", "is_specimen"]
+    list_display = ["name", "kind", "display_date", "place", "status"]
+    list_filter = ["status", "kind", "is_specimen"]
     search_fields = ["name", "place"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start_date"
@@ -60,6 +60,7 @@ class OccasionAdmin(RecordImportExportMixin, AuditedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "place", "description"]}),
         ("Dates", {"fields": ["start_date", "end_date", "date_precision"]}),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 
@@ -69,14 +70,15 @@ class OccasionAdmin(RecordImportExportMixin, AuditedAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(AuditedAdmin):
-    list_display = ["key", "publisher", "title", "display_date", "kind"]
+class SourceAdmin(PublishingAdmin):
+    list_display = ["key", "publisher", "title", "display_date", "kind", "status"]
     list_display_links = ["key", "publisher"]
-    list_filter = ["kind"]
+    list_filter = ["status", "kind"]
     search_fields = ["key", "publisher", "title"]
     fieldsets = [
         (None, {"fields": ["key", "publisher", "title", "kind", "url"]}),
         ("Date", {"fields": ["published", "published_precision"]}),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 

@@ -595,7 +595,10 @@ class CollectionImporter:
         for key, values in rows.items():
             obj = existing.get(key)
             if obj is None:
-                to_create.append(model(**{key_field: key}, **values))
+                obj = model(**{key_field: key}, **values)
+                if hasattr(obj, "status") and "status" not in values:
+                    obj.status = PublicationStatus.PUBLISHED  # the documented collection is live
+                to_create.append(obj)
                 states[key] = CREATED
                 continue
             changed = self.changed_fields(obj, values)
@@ -706,6 +709,7 @@ class CollectionImporter:
         self.write_history(
             ("Donors", Donor, donors),
             ("Occasions", Occasion, occasions),
+            ("Sources", Source, sources),
             ("Buildings", Building, buildings),
             ("Showrooms", Showroom, showrooms),
             ("Gifts", Gift, gifts),
@@ -741,7 +745,15 @@ class CollectionImporter:
             fact = existing.get(key)
             if fact is None:
                 building_id, topic, value = key
-                to_create.append(Fact(building_id=building_id, topic=topic, value=value, **values))
+                to_create.append(
+                    Fact(
+                        building_id=building_id,
+                        topic=topic,
+                        value=value,
+                        status=PublicationStatus.PUBLISHED,
+                        **values,
+                    )
+                )
                 states[key] = CREATED
             elif changed := self.changed_fields(fact, values):
                 for name in changed:

@@ -16,13 +16,16 @@ form, the change permission per record, the actions offered and the records each
 """
 
 from django import forms
-from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from museum import revisions
 from museum.bulk import FieldChange, Outcome, confirm_bulk_change, mark_updated
 from museum.models import PublicationStatus, ReviewNote
 
@@ -53,6 +56,16 @@ def can_publish(user, model):
 def may_edit(user, obj):
     """A reviewer edits any record; anyone else only drafts (not in review, not published)."""
     return can_publish(user, type(obj)) or obj.status == DRAFT
+
+
+def proposes(user, obj):
+    """A save by user of obj is a change for a curator to review (museum.revisions)."""
+    return (
+        obj is not None
+        and obj.pk is not None
+        and obj.status == PUBLISHED
+        and not (can_publish(user, type(obj)))
+    )
 
 
 def editable(queryset, user):
@@ -99,6 +112,43 @@ def sent_back(model):
             status=DRAFT,
         )
     )
+
+
+def since_published(obj):
+    """
+    For a record in review: (never published, [(label, then, now)] since its last published
+    version), from its history (museum.history); one query.
+    """
+    from museum.history import has_history, history_model
+    from museum.history_admin import InWords
+
+    if not has_history(type(obj)):
+        return False, []
+    versions = (
+        history_model(type(obj))
+        .objects.filter(**{type(obj)._meta.pk.attname: obj.pk})
+        .order_by("-history_date", "-history_id")
+    )
+    latest = versions.first()
+    published = versions.filter(status=PUBLISHED).first()
+    if published is None:
+        return True, []
+    if latest is None or latest.pk == published.pk:
+        return False, []
+    helper = InWords(type(obj), latest)
+    rows = []
+    for change in latest.diff_against(published, foreign_keys_are_objs=True).changes:
+        if change.field in {"status", "updated", "updated_by"}:
+            continue
+        label = type(obj)._meta.get_field(change.field).verbose_name
+        rows.append(
+            (
+                label,
+                helper.prepare_delta_change_value(change, change.old),
+                helper.prepare_delta_change_value(change, change.new),
+            )
+        )
+    return False, rows
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -173,6 +223,7 @@ class ReviewWorkflowMixin:
     """For the ModelAdmin of a model with a `status` (PublicationStatus): see the module."""
 
     review_fieldset = "Review"
+    change_form_template = "admin/review_change_form.html"
 
     # Permissions, for the actions' `permissions=[...]`.
     def has_publish_permission(self, request):
@@ -189,14 +240,67 @@ class ReviewWorkflowMixin:
             # record as it is now decides, or an old draft would unpublish a published record.
             obj = type(obj)._base_manager.filter(pk=obj.pk).only("status").first()
             return obj is not None and may_edit(request.user, obj)
-        return may_edit(request.user, obj)
+        # A published record takes a cataloguer's change as a proposal (museum.revisions).
+        return may_edit(request.user, obj) or proposes(request.user, obj)
+
+    def proposing(self, request, obj=None):
+        """Whether this request's save is a proposal: the record is published as stored now."""
+        if getattr(request, revisions.APPROVING_ATTR, None) is not None:
+            return False
+        if obj is None or obj.pk is None or can_publish(request.user, self.model):
+            return False
+        status = type(obj)._base_manager.filter(pk=obj.pk).values_list("status", flat=True)
+        return status.first() == PUBLISHED
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        setattr(request, revisions.PROPOSING_ATTR, None)
+        if object_id is not None and not can_publish(request.user, self.model):
+            obj = self.get_object(request, unquote(object_id))
+            if self.proposing(request, obj):
+                setattr(request, revisions.PROPOSING_ATTR, obj)
+        extra_context = {**self.review_context(request, object_id), **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def review_context(self, request, object_id):
+        """The banners above a record's form: its pending change, what a review publishes."""
+        context = {"pending_change": None, "pending_mine": False, "sent_back_change": None}
+        context["proposal"] = getattr(request, revisions.PROPOSING_ATTR, None) is not None
+        context["never_published"] = False
+        context["since_published"] = []
+        if object_id is None:
+            return context
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return context
+        waiting = revisions.pending_for(obj)
+        if waiting is not None:
+            context["pending_change"] = waiting
+            context["pending_mine"] = waiting.author_id == request.user.pk
+            context["pending_url"] = revisions.review_url(waiting)
+        else:
+            last = (
+                revisions.changes_for(obj)
+                .filter(author=request.user)
+                .exclude(state=revisions.PENDING)
+                .select_related("reviewer")
+                .first()
+            )
+            if last is not None and last.state == last.State.SENT_BACK:
+                context["sent_back_change"] = last
+        if obj.status == REVIEW:
+            context["never_published"], context["since_published"] = since_published(obj)
+        return context
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), ReviewQueueFilter]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
-        return (*readonly, "review_notes") if obj is not None else readonly
+        if obj is None:
+            return readonly
+        if obj.status == PUBLISHED and not can_publish(request.user, self.model):
+            readonly = (*readonly, "status")  # a proposal leaves the status to the curator
+        return (*readonly, "review_notes")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -232,9 +336,22 @@ class ReviewWorkflowMixin:
             model=self.model,
             old_status=obj.status if obj is not None else None,
         )
+        if proposes(request.user, obj):
+            form = revisions.proposal_form(form, request.user)
         return super().get_form(request, obj, change=change, form=form, **kwargs)
 
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            if proposes(request.user, obj):
+                formset = revisions.proposal_formset(formset)
+            yield formset, inline
+
     def save_model(self, request, obj, form, change):
+        proposal = getattr(request, revisions.PROPOSING_ATTR, None)
+        if proposal is not None:
+            # The live record stays as it is: the submission waits for a curator.
+            request._museum_proposed = revisions.propose(request, proposal, form)
+            return
         if obj.status not in CATALOGUER_STATUSES and not can_publish(request.user, self.model):
             raise PermissionDenied("Only a curator publishes.")
         super().save_model(request, obj, form, change)
@@ -242,6 +359,45 @@ class ReviewWorkflowMixin:
         if comment:
             status = obj.status if "status" in form.changed_data else ""
             add_note(obj, request.user, comment, status)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, revisions.PROPOSING_ATTR, None) is None:
+            super().save_related(request, form, formsets, change)
+
+    def save_formset(self, request, form, formset, change):
+        # New inline rows that are reviewed records themselves (a building's facts) follow
+        # their record: a draft's are drafts, and those of an approved change go live with it.
+        for inline_form in formset.extra_forms:
+            if hasattr(inline_form.instance, "status") and inline_form.has_changed():
+                inline_form.instance.status = form.instance.status
+        super().save_formset(request, form, formset, change)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, revisions.PROPOSING_ATTR, None) is None:
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request, obj):
+        proposed = getattr(request, "_museum_proposed", None)
+        if proposed is None:
+            return super().response_change(request, obj)
+        change, replaced = proposed
+        opts = self.model._meta
+        self.message_user(
+            request,
+            format_html(
+                "Your change to the {} “{}” waits for a curator’s review{}. Visitors see the "
+                'record as it was until it is approved. <a href="{}">See your change</a>.',
+                opts.verbose_name,
+                change.record_name,
+                " (it replaces the change you proposed before)" if replaced else "",
+                revisions.review_url(change),
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
 
     @admin.display(description="review notes")
     def review_notes(self, obj):
