@@ -104,7 +104,8 @@ class EditLockForm:
         """(updated, updated_by_id) as stored now, or (None, None) for a deleted record."""
         model = type(self.instance)
         using = router.db_for_write(model)
-        rows = model._base_manager.using(using).filter(pk=self.instance.pk)
+        # Without the model's ordering, which may join a table FOR UPDATE cannot lock (a fact's).
+        rows = model._base_manager.using(using).filter(pk=self.instance.pk).order_by()
         if lock and connections[using].in_atomic_block:
             rows = rows.select_for_update()
         return rows.values_list("updated", "updated_by").first() or (None, None)

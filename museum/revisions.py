@@ -360,8 +360,8 @@ def approve(request, change, site=admin.site):
         locked = PendingChange.objects.select_for_update().filter(pk=change.pk, state=PENDING)
         if not locked.exists():
             raise Invalid(["this change is no longer waiting for review"])
-        live = model._base_manager.using(using).select_for_update().filter(pk=change.object_id)
-        live = live.first()
+        live = model._base_manager.using(using).filter(pk=change.object_id).order_by()
+        live = live.select_for_update().first()
         if live is None:
             raise Invalid(["the record was deleted"])
         if is_conflict(change, live):

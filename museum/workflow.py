@@ -372,6 +372,11 @@ class ReviewWorkflowMixin:
                 inline_form.instance.status = form.instance.status
         super().save_formset(request, form, formset, change)
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        if getattr(request, revisions.PROPOSING_ATTR, None) is not None:
+            return []  # nothing was saved (the formsets were not either)
+        return super().construct_change_message(request, form, formsets, add)
+
     def log_change(self, request, obj, message):
         if getattr(request, revisions.PROPOSING_ATTR, None) is None:
             return super().log_change(request, obj, message)
