@@ -1,7 +1,9 @@
 from django.contrib import admin
 
 from exhibitions.models import Building, Exhibition, ExhibitionItem, Fact, Showroom
+from gifts.models import Gift
 from museum.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
+from museum.workflow import PUBLISHED
 
 
 class FactInline(LabelledTabularInline):
@@ -103,6 +105,23 @@ class ExhibitionAdmin(PublishingAdmin):
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "start_date"
     inlines = [ExhibitionItemInline]
+
+    def publication_notes(self, request, records):
+        # An exhibition does not publish its gifts: those not published stay hidden in it.
+        hidden = (
+            Gift.objects.filter(exhibition_items__exhibition__in=records)
+            .exclude(status=PUBLISHED)
+            .values("pk")
+            .distinct()
+            .count()
+        )
+        if not hidden:
+            return []
+        return [
+            f"{hidden} gift(s) in them are not published: visitors do not see those in the "
+            "exhibition until a curator publishes them."
+        ]
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "introduction", "start_date", "end_date", "status"]}),
         RECORD_METADATA,

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
 
+from donors.models import Donor
 from gifts import search
 from gifts.desk import GiftDeskMixin
 from gifts.forms import GiftAdminForm, GiftImageForm
@@ -151,6 +152,8 @@ class GiftAdmin(RecordImportExportMixin, GiftDeskMixin, PublishingAdmin):
     inlines = [CitationInline, GiftImageInline]
     show_full_result_count = False
     list_per_page = 50
+    # What a published gift shows visitors is published with it (museum.workflow).
+    published_with = [(Donor, "gifts"), (Occasion, "gifts"), (Source, "gifts")]
     # Review (museum.workflow) and bulk work (gifts.desk), each confirmed before writing.
     actions = [
         "submit_for_review",

@@ -211,6 +211,9 @@ def bind(model_admin, request, live, change):
     fields = model_fields(type(live), change.fields)
     form_class = model_admin.get_form(request, live, change=True, fields=fields)
     form = form_class(data, {}, instance=live)
+    # Approving is the curator's confirmation: what publishing shows goes live with it, and the
+    # review page lists it (museum.workflow's also_publish).
+    form.approving = True
     formsets, prefixes = [], {}
     for formset_class, inline in model_admin.get_formsets_with_inlines(request, live):
         prefix = formset_class.get_default_prefix()

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from museum import revisions
 from museum.models import PendingChange
-from museum.workflow import can_publish
+from museum.workflow import also_public, can_publish
 
 
 class SendBackForm(forms.Form):
@@ -143,9 +143,11 @@ class PendingChangeAdmin(admin.ModelAdmin):
         live = model._base_manager.filter(pk=change.object_id).first()
         waiting = change.state == PendingChange.State.PENDING
         conflict = live is not None and waiting and revisions.is_conflict(change, live)
-        diff = None
+        diff, also = None, ""
         if live is not None and waiting:
-            diff = revisions.describe(*revisions.bind(record_admin, request, live, change))
+            form, formsets = revisions.bind(record_admin, request, live, change)
+            diff = revisions.describe(form, formsets)
+            also = also_public(getattr(form, "companions", []))
             if conflict:
                 diff["errors"] = []  # the edit lock's own words: said once, below, for review
         context = {
@@ -157,6 +159,7 @@ class PendingChangeAdmin(admin.ModelAdmin):
             "live": live,
             "record_url": revisions.record_url(change) if live is not None else "",
             "diff": diff,
+            "also_public": also,
             "waiting": waiting,
             "conflict": conflict_message(change) if conflict else "",
             "reviewer": reviewer and waiting,

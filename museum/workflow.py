@@ -23,11 +23,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from museum import revisions
 from museum.bulk import FieldChange, Outcome, confirm_bulk_change, mark_updated
-from museum.models import PublicationStatus, ReviewNote
+from museum.history import bulk_reason
+from museum.models import CollectionState, PublicationStatus, ReviewNote
 
 CATALOGUER = "Cataloguer"
 CURATOR = "Curator"
@@ -114,6 +116,61 @@ def sent_back(model):
     )
 
 
+SHOWN_COMPANIONS = 20
+
+
+def companion_names(companions):
+    """
+    "donor Fidel Castro (draft, never published)" for each record of companions ([(model,
+    queryset)]), at most SHOWN_COMPANIONS of each kind, and how many more there are: two
+    queries a kind.
+    """
+    from museum.history import has_history, history_model
+
+    names, more = [], 0
+    for model, records in companions:
+        shown = list(records.order_by("pk")[:SHOWN_COMPANIONS])
+        if len(shown) == SHOWN_COMPANIONS:
+            more += records.count() - len(shown)
+        published_before = set()
+        if shown and has_history(model):
+            published_before = set(
+                history_model(model)
+                .objects.filter(
+                    **{f"{model._meta.pk.attname}__in": [r.pk for r in shown]},
+                    status=PUBLISHED,
+                )
+                .values_list(model._meta.pk.attname, flat=True)
+            )
+        for record in shown:
+            state = record.get_status_display().lower()
+            if record.pk not in published_before:
+                state += ", never published" if record.status == REVIEW else ", never reviewed"
+            names.append(f"{model._meta.verbose_name} {record} ({state})")
+    return names, more
+
+
+def also_public(companions):
+    names, more = companion_names(companions)
+    if not names:
+        return ""
+    return "Also becomes public: " + "; ".join(names) + (f"; and {more} more" if more else "")
+
+
+def publish_companions(companions, user, reason):
+    """Publish the records of companions with a version each. Returns how many."""
+    from museum.history import update_with_history
+
+    count = 0
+    for _model, records in companions:
+        count += update_with_history(
+            records, user, reason[:100], status=PUBLISHED, updated=timezone.now(), updated_by=user
+        )
+    if count:
+        CollectionState.bump()
+    return count
+
+
 def since_published(obj):
     """
     For a record in review: (never published, [(label, then, now)] since its last published
@@ -151,6 +208,11 @@ def since_published(obj):
     return False, rows
 
 
+def lookup_field(model, lookup):
+    """The field of the reviewed record behind model's lookup (Donor "gifts" -> Gift.donor)."""
+    return model._meta.get_field(lookup).field.name
+
+
 class ReviewQueueFilter(admin.SimpleListFilter):
     """The curator's review queue, and a cataloguer's records that came back."""
 
@@ -183,11 +245,28 @@ REVIEW_COMMENT_HELP = (
 )
 
 
-def review_form(base, *, user, model, old_status):
-    """The admin form with a review comment, checked against the user's role."""
+ALSO_PUBLISH_HELP = (
+    "Publishing shows visitors the records it names (its donor, occasion, sources). Those not "
+    "published yet are published with it once you tick this."
+)
+
+
+def review_form(base, *, user, model, old_status, companions=None, link_fields=()):
+    """
+    The admin form with a review comment, checked against the user's role. companions(form) ->
+    [(model, queryset)]: the unpublished records that publishing the form's record would make
+    public, which the user must confirm (also_publish).
+    """
     publisher = can_publish(user, model)
 
     class ReviewForm(base):
+        if companions is not None:
+            also_publish = forms.BooleanField(
+                label="Also publish the records it shows",
+                required=False,
+                help_text=ALSO_PUBLISH_HELP,
+            )
+
         review_comment = forms.CharField(
             label="Review comment",
             required=False,
@@ -213,6 +292,24 @@ def review_form(base, *, user, model, old_status):
                     "Say what needs changing: the cataloguer reads this on the record.",
                 )
             cleaned["review_comment"] = comment
+            self.companions = []
+            final_status = status or self.instance.status
+            # Asked when the record becomes published, or a published one is given other links.
+            asked = (
+                self.instance.pk is None
+                or "status" in self.changed_data
+                or any(name in self.changed_data for name in link_fields)
+                or getattr(self, "approving", False)
+            )
+            if companions is not None and final_status == PUBLISHED and asked:
+                self.companions = [(m, q) for m, q in companions(self) if q.exists()]
+                confirmed = cleaned.get("also_publish") or getattr(self, "approving", False)
+                if self.companions and not confirmed:
+                    self.add_error(
+                        "also_publish" if "also_publish" in self.fields else None,
+                        f"{also_public(self.companions)}. Tick “Also publish the records it "
+                        "shows” to publish them with it, or choose published ones.",
+                    )
             return cleaned
 
     ReviewForm.__name__ = base.__name__
@@ -224,6 +321,29 @@ class ReviewWorkflowMixin:
 
     review_fieldset = "Review"
     change_form_template = "admin/review_change_form.html"
+    # Records a published record shows to visitors, published with it: (model, lookup from
+    # that model to this one), such as (Donor, "gifts") for a gift.
+    published_with = ()
+
+    def unpublished_companions(self, records):
+        """[(model, queryset)]: what publishing records (a queryset) would make public too."""
+        return [
+            (
+                model,
+                model._base_manager.filter(
+                    pk__in=model._base_manager.filter(**{f"{lookup}__in": records}).values("pk")
+                ).exclude(status=PUBLISHED),
+            )
+            for model, lookup in self.published_with
+        ]
+
+    def publication_notes(self, request, records):
+        """What the publish confirmation says besides the count."""
+        text = also_public(self.unpublished_companions(records))
+        return [f"{text}. They are published with them."] if text else []
+
+    def may_publish_companions(self, request):
+        return all(can_publish(request.user, model) for model, _ in self.published_with)
 
     # Permissions, for the actions' `permissions=[...]`.
     def has_publish_permission(self, request):
@@ -308,6 +428,8 @@ class ReviewWorkflowMixin:
         if obj is not None:
             fields.append("review_notes")
         if obj is None or self.has_change_permission(request, obj):
+            if self.published_with and can_publish(request.user, self.model):
+                fields.append("also_publish")
             fields.append("review_comment")
         fields = [f for f in fields if f not in flatten_fieldsets(fieldsets)]
         if not fields:
@@ -330,11 +452,16 @@ class ReviewWorkflowMixin:
             (self.form,),
             dict.fromkeys(f for f in readonly if f in self.form.declared_fields),
         )
+        companions = None
+        if self.published_with and can_publish(request.user, self.model):
+            companions = self.form_companions
         form = review_form(
             base,
             user=request.user,
             model=self.model,
             old_status=obj.status if obj is not None else None,
+            companions=companions,
+            link_fields=[lookup_field(model, lookup) for model, lookup in self.published_with],
         )
         if proposes(request.user, obj):
             form = revisions.proposal_form(form, request.user)
@@ -361,8 +488,38 @@ class ReviewWorkflowMixin:
             add_note(obj, request.user, comment, status)
 
     def save_related(self, request, form, formsets, change):
-        if getattr(request, revisions.PROPOSING_ATTR, None) is None:
-            super().save_related(request, form, formsets, change)
+        if getattr(request, revisions.PROPOSING_ATTR, None) is not None:
+            return
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        if self.published_with and obj.status == PUBLISHED:
+            # Confirmed in the form (also_publish) or by approving: what it shows goes live too,
+            # the sources of citations added in this save included.
+            companions = self.unpublished_companions(self.model._base_manager.filter(pk=obj.pk))
+            names, _ = companion_names(companions)
+            opts = self.model._meta
+            if publish_companions(
+                companions, request.user, f"published with {opts.verbose_name} {obj}"
+            ):
+                self.message_user(
+                    request, f"Published with it: {'; '.join(names)}.", messages.SUCCESS
+                )
+
+    def form_companions(self, form):
+        """The unpublished records the form's record would show once saved (before saving:
+        its donor, occasion... from the form, the other links as stored)."""
+        companions = []
+        for model, lookup in self.published_with:
+            field = self.model._meta.get_field(lookup_field(model, lookup))
+            if field.many_to_one and field.name in form.cleaned_data:
+                value = form.cleaned_data.get(field.name)
+                records = model._base_manager.filter(pk=value.pk if value else None)
+            elif form.instance.pk is not None:
+                records = model._base_manager.filter(**{f"{lookup}__pk": form.instance.pk})
+            else:
+                records = model._base_manager.none()
+            companions.append((model, records.exclude(status=PUBLISHED)))
+        return companions
 
     def save_formset(self, request, form, formset, change):
         # New inline rows that are reviewed records themselves (a building's facts) follow
@@ -465,15 +622,37 @@ class ReviewWorkflowMixin:
         description="Publish the selected %(verbose_name_plural)s", permissions=["publish"]
     )
     def publish(self, request, queryset):
-        return self._status_change(
+        affected = queryset.exclude(status=PUBLISHED)
+
+        def apply(records, data):
+            companions = self.unpublished_companions(records)
+            if any(q.exists() for _, q in companions) and not self.may_publish_companions(request):
+                return Outcome(
+                    0,
+                    "Nothing was published: the records they show are not published and you "
+                    f"may not publish them. {also_public(companions)}.",
+                )
+            # The companions first, while records still selects what is to be published.
+            also = publish_companions(companions, request.user, bulk_reason("publish"))
+            count = mark_updated(records, request, status=PUBLISHED)
+            return Outcome(
+                count,
+                f"{count} published."
+                + (f" {also} record(s) they show published with them." if also else ""),
+            )
+
+        return confirm_bulk_change(
+            self,
             request,
             queryset,
             action="publish",
             title="Publish",
-            affected=queryset.exclude(status=PUBLISHED),
-            to=PUBLISHED,
+            affected=affected,
+            apply=apply,
+            changes=[FieldChange("status", PUBLISHED.label)],
+            notes=self.publication_notes(request, affected),
             skipped="they are published already.",
-            verb="published",
+            button="Publish",
         )
 
     @admin.action(

@@ -366,3 +366,76 @@ def test_a_record_in_review_says_what_changed_since_it_was_published(client, rev
     page = client.get(admin_url(Donor, "change", donor.pk))
     assert 'id="since-published"' in text(page)
     assert "Changed since." in text(page)
+
+
+# Publishing shows what else becomes public ------------------------------------------------------
+
+
+def test_publishing_a_gift_with_a_draft_donor_lists_the_donor_and_publishes_it(client, reviewer):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    donor = DonorFactory(name="Hugo Chávez", status="draft")
+    occasion = OccasionFactory(name="Caracas visit", status="review")
+    gift = GiftFactory(status="review", donor=donor, occasion=occasion)
+    client.force_login(reviewer)
+    post = {"action": "publish", ACTION_CHECKBOX_NAME: [str(gift.pk)]}
+    page = client.post("/admin/gifts/gift/", post)
+    assert page.status_code == 200
+    body = text(page)
+    assert "Also becomes public: donor Hugo Chávez (draft, never reviewed)" in body
+    assert "occasion Caracas visit (in review, never published)" in body
+    donor.refresh_from_db()
+    assert donor.status == "draft"  # nothing before the confirmation
+    client.post("/admin/gifts/gift/", {**post, "apply": "1"})
+    for record in (gift, donor, occasion):
+        record.refresh_from_db()
+        assert record.status == PUBLISHED
+    assert donor.history.order_by("-history_id").first().history_user == reviewer
+
+
+def test_publishing_a_gift_on_its_form_needs_a_tick_naming_its_draft_records(client, reviewer):
+    donor = DonorFactory(name="Hugo Chávez", status="draft")
+    source = SourceFactory(key="KCNA1", status="draft")
+    gift = GiftFactory(status="review", donor=donor)
+    Citation.objects.create(gift=gift, source=source)
+    client.force_login(reviewer)
+    url = admin_url(Gift, "change", gift.pk)
+    page = client.get(url)
+    response = client.post(url, form_data(page, status=PUBLISHED))
+    assert response.status_code == 200
+    assert "Also becomes public: donor Hugo Chávez" in text(response)
+    assert f"source {source.publisher}" in text(response)
+    gift.refresh_from_db()
+    assert gift.status == "review"
+    response = client.post(url, form_data(page, status=PUBLISHED, also_publish="on"))
+    assert response.status_code == 302
+    for record in (gift, donor, source):
+        record.refresh_from_db()
+        assert record.status == PUBLISHED
+
+
+def test_an_approved_change_naming_a_draft_donor_publishes_it_and_says_so(
+    client, cataloguer, reviewer
+):
+    gift = GiftFactory(status=PUBLISHED)
+    draft = DonorFactory(name="New donor", status="draft")
+    propose(client, cataloguer, gift, donor=str(draft.pk))
+    change = PendingChange.objects.get()
+    client.force_login(reviewer)
+    page = client.get(review_url(change))
+    assert "Also becomes public: donor New donor (draft, never reviewed)" in text(page)
+    client.post(review_url(change), {"approve": "1"})
+    gift.refresh_from_db()
+    draft.refresh_from_db()
+    assert (gift.donor, draft.status) == (draft, PUBLISHED)
+
+
+def test_publishing_an_exhibition_says_its_unpublished_gifts_stay_hidden(client, reviewer):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    exhibition = ExhibitionFactory(status="review")
+    exhibition.items.create(gift=GiftFactory(status="draft"), order=1)
+    client.force_login(reviewer)
+    post = {"action": "publish", ACTION_CHECKBOX_NAME: [str(exhibition.pk)]}
+    page = client.post("/admin/exhibitions/exhibition/", post)
+    assert "1 gift(s) in them are not published" in text(page)
