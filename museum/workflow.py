@@ -3,15 +3,18 @@ Review before publishing: who may do what to a record with a publication status.
 
 Three roles, made as groups by museum/migrations/0002_roles.py:
 
-- Cataloguer: creates and edits drafts and submits them for review. A record in review or
-  published is read-only to a cataloguer; the status can only be set to draft or in review.
+- Cataloguer: creates and edits drafts and submits them for review. A record in review is
+  read-only to a cataloguer; a save of a published one becomes a pending change for a curator
+  (museum.revisions); the status can only be set to draft or in review.
 - Curator: reviews. Sees the review queue, publishes, unpublishes, sends a record back to draft
   with a comment the cataloguer reads on the record's change form (museum.models.ReviewNote).
 - Registrar: everything on collection records: reviews as a curator, deletes, imports
   (gifts.import_records).
 
 "Publishing" is the custom permission <app>.publish_<model> (gifts.publish_gift,
-exhibitions.publish_exhibition). Everything is enforced on the server: the status choices in the
+donors.publish_donor, ... for every record a visitor reads). Publishing a record publishes the
+unpublished records it shows (published_with: a gift's donor, occasion and sources), once the
+curator has seen them named. Everything is enforced on the server: the status choices in the
 form, the change permission per record, the actions offered and the records each action touches.
 """
 
