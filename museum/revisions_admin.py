@@ -42,7 +42,7 @@ class MineFilter(admin.SimpleListFilter):
 class PendingChangeAdmin(admin.ModelAdmin):
     list_display = ["record_link", "kind", "author", "created", "state"]
     list_display_links = None
-    list_filter = ["state", MineFilter, "content_type"]
+    list_filter = ["state", MineFilter, ("content_type", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["content_type", "author"]
     search_fields = ["record_name"]
     date_hierarchy = None
