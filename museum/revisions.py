@@ -23,7 +23,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.forms.formsets import all_valid
 from django.http import QueryDict
 from django.urls import reverse
@@ -163,12 +163,15 @@ def propose(request, obj, form):
             mine.created = timezone.now()
             mine.save()
             return mine, True
-        return (
-            PendingChange.objects.create(
-                content_type=content_type, object_id=obj.pk, author=request.user, **values
-            ),
-            False,
-        )
+        try:
+            with transaction.atomic(using=router.db_for_write(PendingChange)):
+                change = PendingChange.objects.create(
+                    content_type=content_type, object_id=obj.pk, author=request.user, **values
+                )
+        except IntegrityError:
+            # Another author's change arrived between the form's check and this save.
+            return None, False
+        return change, False
 
 
 def withdraw(change, user):

@@ -548,6 +548,16 @@ class ReviewWorkflowMixin:
             return super().response_change(request, obj)
         change, replaced = proposed
         opts = self.model._meta
+        if change is None:
+            waiting = revisions.pending_for(obj)
+            self.message_user(
+                request,
+                f"{revisions.person(waiting.author if waiting else None)} proposed a change to "
+                "this record a moment before you: only one change waits at a time, and yours was "
+                "not kept.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
         self.message_user(
             request,
             format_html(

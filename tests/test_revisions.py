@@ -476,3 +476,26 @@ def test_the_documented_collection_is_imported_published(collection):
             continue  # the collection has no exhibitions
         assert model.objects.exists(), model
         assert not model.objects.exclude(status=PUBLISHED).exists(), model
+
+
+def test_two_authors_at_the_same_moment_keep_one_change_and_the_second_is_told(
+    client, cataloguer, donor, monkeypatch
+):
+    from museum import revisions
+
+    other = make_user("Cataloguer", "other")
+    client.force_login(other)
+    url = admin_url(Donor, "change", donor.pk)
+    data = form_data(client.get(url), name="Second")
+    propose(client, cataloguer, donor, name="First")
+    # The second author's form passed its check before the first change was stored.
+    monkeypatch.setattr(revisions, "check_not_taken", lambda obj, user: None)
+    client.force_login(other)
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain == [(url, 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "cataloguer proposed a change to this record a moment before you: only one change waits "
+        "at a time, and yours was not kept."
+    ]
+    assert PendingChange.objects.get().data["name"] == ["First"]
