@@ -764,6 +764,10 @@ class CollectionImporter:
                 states[key] = UNCHANGED
         Fact.objects.bulk_create(to_create)
         update_rows(Fact, to_update, ["source_id", "attribution", "order"])
+        now = timezone.now()
+        for rows, history_type in ((to_create, "+"), (to_update, "~")):
+            pks = [fact.pk for fact in rows if fact.pk is not None]
+            history.record_history(Fact, pks, history_type, reason=history.IMPORT, date=now)
 
     def write_citations(self, gifts, sources):
         states = self.report.states["Citations"]

@@ -499,3 +499,8 @@ def test_two_authors_at_the_same_moment_keep_one_change_and_the_second_is_told(
         "at a time, and yours was not kept."
     ]
     assert PendingChange.objects.get().data["name"] == ["First"]
+
+
+def test_the_import_records_a_first_version_of_every_source_and_fact(collection):
+    assert Source.history.count() == Source.objects.count()
+    assert Fact.history.count() == Fact.objects.count()
