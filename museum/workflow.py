@@ -279,6 +279,11 @@ def review_form(base, *, user, model, old_status, companions=None, link_fields=(
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            also = self.fields.get("also_publish")
+            if also is not None and self.instance.pk is not None and not self.is_bound:
+                # Name them on the form, as they are now.
+                named = also_public(companions(self))
+                also.help_text = f"{named}." if named else "Everything it shows is published."
             status = self.fields.get("status")
             if status is not None and not publisher:
                 status.choices = [c for c in status.choices if c[0] in CATALOGUER_STATUSES]
@@ -514,8 +519,9 @@ class ReviewWorkflowMixin:
         companions = []
         for model, lookup in self.published_with:
             field = self.model._meta.get_field(lookup_field(model, lookup))
-            if field.many_to_one and field.name in form.cleaned_data:
-                value = form.cleaned_data.get(field.name)
+            cleaned = getattr(form, "cleaned_data", {})
+            if field.many_to_one and field.name in cleaned:
+                value = cleaned.get(field.name)
                 records = model._base_manager.filter(pk=value.pk if value else None)
             elif form.instance.pk is not None:
                 records = model._base_manager.filter(**{f"{lookup}__pk": form.instance.pk})

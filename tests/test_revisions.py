@@ -401,6 +401,7 @@ def test_publishing_a_gift_on_its_form_needs_a_tick_naming_its_draft_records(cli
     client.force_login(reviewer)
     url = admin_url(Gift, "change", gift.pk)
     page = client.get(url)
+    assert "Also becomes public: donor Hugo Chávez (draft, never reviewed)" in text(page)
     response = client.post(url, form_data(page, status=PUBLISHED))
     assert response.status_code == 200
     assert "Also becomes public: donor Hugo Chávez" in text(response)
