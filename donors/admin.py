@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from donors.models import Country, Donor
 from donors.resources import DonorResource
-from museum.admin import RECORD_METADATA, AuditedAdmin
+from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
 from museum.imports import RecordImportExportMixin
 
 
@@ -21,10 +21,10 @@ class CountryAdmin(AuditedAdmin):
 
 
 @admin.register(Donor)
-class DonorAdmin(RecordImportExportMixin, AuditedAdmin):
+class DonorAdmin(RecordImportExportMixin, PublishingAdmin):
     resource_classes = [DonorResource]
-    list_display = ["name", "kind", "country", "is_specimen"]
-    list_filter = ["kind", "country__continent", "is_specimen"]
+    list_display = ["name", "kind", "country", "status", "is_specimen"]
+    list_filter = ["status", "kind", "country__continent", "is_specimen"]
     list_select_related = ["country"]
     search_fields = ["name", "name_original", "slug"]
     autocomplete_fields = ["country"]
@@ -45,6 +45,7 @@ class DonorAdmin(RecordImportExportMixin, AuditedAdmin):
                 ]
             },
         ),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 

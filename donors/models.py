@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from museum.history import HistoricalRecords
-from museum.models import AuditedModel
+from museum.models import AuditedModel, PublicationStatus
 from museum.text import fold, language_tag
 
 
@@ -137,6 +137,14 @@ class Donor(AuditedModel):
         help_text="The state the donor acted for.",
     )
     biography = models.TextField("biography", blank=True)
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text="Visitors see published donors only; a change to a published donor waits for a "
+        "curator's review.",
+    )
     is_specimen = models.BooleanField(
         "synthetic specimen",
         default=False,
@@ -153,6 +161,7 @@ class Donor(AuditedModel):
         ordering = ["name"]
         verbose_name = "donor"
         verbose_name_plural = "donors"
+        permissions = [("publish_donor", "Can publish, unpublish and send back donors in review")]
         indexes = [models.Index(fields=["name"], name="donor_name")]
 
     def __str__(self):

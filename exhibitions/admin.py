@@ -1,7 +1,9 @@
 from django.contrib import admin
 
 from exhibitions.models import Building, Exhibition, ExhibitionItem, Fact, Showroom
-from museum.admin import RECORD_METADATA, AuditedAdmin, LabelledTabularInline, PublishingAdmin
+from gifts.models import Gift
+from museum.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
+from museum.workflow import PUBLISHED
 
 
 class FactInline(LabelledTabularInline):
@@ -19,8 +21,9 @@ class ShowroomInline(LabelledTabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(AuditedAdmin):
-    list_display = ["name", "opened", "storeys", "order"]
+class BuildingAdmin(PublishingAdmin):
+    list_display = ["name", "opened", "storeys", "order", "status"]
+    list_filter = ["status"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FactInline, ShowroomInline]
@@ -39,24 +42,30 @@ class BuildingAdmin(AuditedAdmin):
                 ]
             },
         ),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 
 
 @admin.register(Fact)
-class FactAdmin(admin.ModelAdmin):
-    list_display = ["topic", "value", "building", "source", "attribution"]
-    list_filter = ["building"]
+class FactAdmin(PublishingAdmin):
+    list_display = ["topic", "value", "building", "source", "attribution", "status"]
+    list_filter = ["status", "building"]
     list_select_related = ["building", "source"]
     search_fields = ["topic", "value", "attribution"]
     autocomplete_fields = ["source"]
+    fieldsets = [
+        (None, {"fields": ["building", "topic", "value", "source", "attribution", "order"]}),
+        ("Publication", {"fields": ["status"]}),
+        RECORD_METADATA,
+    ]
 
 
 @admin.register(Showroom)
-class ShowroomAdmin(AuditedAdmin):
-    list_display = ["code", "name", "building", "floor", "theme", "tour_order"]
+class ShowroomAdmin(PublishingAdmin):
+    list_display = ["code", "name", "building", "floor", "theme", "tour_order", "status"]
     list_display_links = ["code", "name"]
-    list_filter = ["building", "theme", "floor"]
+    list_filter = ["status", "building", "theme", "floor"]
     list_select_related = ["building"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["country"]
@@ -76,6 +85,7 @@ class ShowroomAdmin(AuditedAdmin):
                 ]
             },
         ),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 
@@ -95,6 +105,23 @@ class ExhibitionAdmin(PublishingAdmin):
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "start_date"
     inlines = [ExhibitionItemInline]
+
+    def publication_notes(self, request, records):
+        # An exhibition does not publish its gifts: those not published stay hidden in it.
+        hidden = (
+            Gift.objects.filter(exhibition_items__exhibition__in=records)
+            .exclude(status=PUBLISHED)
+            .values("pk")
+            .distinct()
+            .count()
+        )
+        if not hidden:
+            return []
+        return [
+            f"{hidden} gift(s) in them are not published: visitors do not see those in the "
+            "exhibition until a curator publishes them."
+        ]
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "introduction", "start_date", "end_date", "status"]}),
         RECORD_METADATA,

@@ -18,6 +18,14 @@ class Building(AuditedModel):
     order = models.PositiveSmallIntegerField(
         "order", default=0, help_text="Order on the visit page."
     )
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text="Visitors see published buildings only; a change to a published one waits for a "
+        "curator's review.",
+    )
 
     history = HistoricalRecords()
 
@@ -25,6 +33,9 @@ class Building(AuditedModel):
         ordering = ["order", "name"]
         verbose_name = "building"
         verbose_name_plural = "buildings"
+        permissions = [
+            ("publish_building", "Can publish, unpublish and send back buildings in review")
+        ]
 
     def __str__(self):
         return self.name
@@ -33,7 +44,7 @@ class Building(AuditedModel):
         return reverse("exhibitions:visit") + f"#{self.slug}"
 
 
-class Fact(models.Model):
+class Fact(AuditedModel):
     """
     A figure about the museum or one of its buildings, with the source that gives it. Sources
     disagree (the number of showrooms, the floor area), so one subject may carry several facts.
@@ -67,11 +78,22 @@ class Fact(models.Model):
         help_text="Who gives this figure, when no catalogued source fits: 'Lonely Planet'.",
     )
     order = models.PositiveSmallIntegerField("order", default=0)
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text="Visitors see published facts only; a change to a published one waits for a "
+        "curator's review.",
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["building__order", "order", "id"]
         verbose_name = "fact"
         verbose_name_plural = "facts"
+        permissions = [("publish_fact", "Can publish, unpublish and send back facts in review")]
 
     def __str__(self):
         return f"{self.topic}: {self.value}"
@@ -117,6 +139,14 @@ class Showroom(AuditedModel):
         "tour order", default=0, help_text="Where the room comes on a visitor's tour."
     )
     description = models.TextField("description", blank=True)
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text="Visitors see published showrooms only; a change to a published one waits for a "
+        "curator's review.",
+    )
 
     history = HistoricalRecords()
 
@@ -124,6 +154,9 @@ class Showroom(AuditedModel):
         ordering = ["building__order", "tour_order", "code"]
         verbose_name = "showroom"
         verbose_name_plural = "showrooms"
+        permissions = [
+            ("publish_showroom", "Can publish, unpublish and send back showrooms in review")
+        ]
         indexes = [models.Index(fields=["building", "tour_order"], name="showroom_tour")]
 
     def __str__(self):

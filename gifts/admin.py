@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
 
+from donors.models import Donor
 from gifts import search
 from gifts.desk import GiftDeskMixin
 from gifts.forms import GiftAdminForm, GiftImageForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
 from gifts.resources import GiftResource, OccasionResource
-from museum.admin import RECORD_METADATA, AuditedAdmin, LabelledTabularInline, PublishingAdmin
+from museum.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
 from museum.imports import RecordImportExportMixin
 
 ACCESSION_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d[\d-]*$")
@@ -49,10 +50,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Occasion)
-class OccasionAdmin(RecordImportExportMixin, AuditedAdmin):
+class OccasionAdmin(RecordImportExportMixin, PublishingAdmin):
     resource_classes = [OccasionResource]
-    list_display = ["name", "kind", "display_date", "place"]
-    list_filter = ["kind", "is_specimen"]
+    list_display = ["name", "kind", "display_date", "place", "status"]
+    list_filter = ["status", "kind", "is_specimen"]
     search_fields = ["name", "place"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start_date"
@@ -60,6 +61,7 @@ class OccasionAdmin(RecordImportExportMixin, AuditedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "place", "description"]}),
         ("Dates", {"fields": ["start_date", "end_date", "date_precision"]}),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 
@@ -69,14 +71,15 @@ class OccasionAdmin(RecordImportExportMixin, AuditedAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(AuditedAdmin):
-    list_display = ["key", "publisher", "title", "display_date", "kind"]
+class SourceAdmin(PublishingAdmin):
+    list_display = ["key", "publisher", "title", "display_date", "kind", "status"]
     list_display_links = ["key", "publisher"]
-    list_filter = ["kind"]
+    list_filter = ["status", "kind"]
     search_fields = ["key", "publisher", "title"]
     fieldsets = [
         (None, {"fields": ["key", "publisher", "title", "kind", "url"]}),
         ("Date", {"fields": ["published", "published_precision"]}),
+        ("Publication", {"fields": ["status"]}),
         RECORD_METADATA,
     ]
 
@@ -149,6 +152,8 @@ class GiftAdmin(RecordImportExportMixin, GiftDeskMixin, PublishingAdmin):
     inlines = [CitationInline, GiftImageInline]
     show_full_result_count = False
     list_per_page = 50
+    # What a published gift shows visitors is published with it (museum.workflow).
+    published_with = [(Donor, "gifts"), (Occasion, "gifts"), (Source, "gifts")]
     # Review (museum.workflow) and bulk work (gifts.desk), each confirmed before writing.
     actions = [
         "submit_for_review",

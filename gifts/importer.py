@@ -634,6 +634,8 @@ class CollectionImporter:
                 if derive:
                     for name, value in derive(obj).items():
                         setattr(obj, name, value)
+                if hasattr(obj, "status") and "status" not in values:
+                    obj.status = PublicationStatus.PUBLISHED  # the documented collection is live
                 to_create.append(obj)
                 states[key] = CREATED
                 continue
@@ -814,6 +816,7 @@ class CollectionImporter:
         self.write_history(
             ("Donors", Donor, donors),
             ("Occasions", Occasion, occasions),
+            ("Sources", Source, sources),
             ("Buildings", Building, buildings),
             ("Showrooms", Showroom, showrooms),
             ("Gifts", Gift, gifts),
@@ -849,7 +852,15 @@ class CollectionImporter:
             fact = existing.get(key)
             if fact is None:
                 building_id, topic, value = key
-                to_create.append(Fact(building_id=building_id, topic=topic, value=value, **values))
+                to_create.append(
+                    Fact(
+                        building_id=building_id,
+                        topic=topic,
+                        value=value,
+                        status=PublicationStatus.PUBLISHED,
+                        **values,
+                    )
+                )
                 states[key] = CREATED
             elif changed := self.changed_fields(fact, values):
                 for name in changed:
@@ -860,6 +871,10 @@ class CollectionImporter:
                 states[key] = UNCHANGED
         Fact.objects.bulk_create(to_create)
         update_rows(Fact, to_update, ["source_id", "attribution", "order"])
+        now = timezone.now()
+        for rows, history_type in ((to_create, "+"), (to_update, "~")):
+            pks = [fact.pk for fact in rows if fact.pk is not None]
+            history.record_history(Fact, pks, history_type, reason=history.IMPORT, date=now)
 
     def write_citations(self, gifts, sources):
         states = self.report.states["Citations"]

@@ -121,6 +121,14 @@ class Occasion(AuditedModel):
     )
     place = models.CharField("place", max_length=200, blank=True)
     description = models.TextField("description", blank=True)
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text="Visitors see published occasions only; a change to a published one waits for a "
+        "curator's review.",
+    )
     is_specimen = models.BooleanField("synthetic specimen", default=False, editable=False)
 
     objects = OccasionQuerySet.as_manager()
@@ -130,6 +138,9 @@ class Occasion(AuditedModel):
         ordering = ["start_date", "name"]
         verbose_name = "occasion"
         verbose_name_plural = "occasions"
+        permissions = [
+            ("publish_occasion", "Can publish, unpublish and send back occasions in review")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)
@@ -173,11 +184,22 @@ class Source(AuditedModel):
     )
     kind = models.CharField("kind", max_length=20, choices=Kind.choices)
     url = models.URLField("web address", max_length=500, blank=True)
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text="Visitors see published sources only; a change to a published one waits for a "
+        "curator's review.",
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["key"]
         verbose_name = "source"
         verbose_name_plural = "sources"
+        permissions = [("publish_source", "Can publish, unpublish and send back sources in review")]
 
     def __str__(self):
         date = self.display_date

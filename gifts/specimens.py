@@ -247,6 +247,7 @@ class SpecimenGenerator:
                     slug=slugify(f"specimen-{self.seed}-donor-{index:06d}"),
                     kind=kind,
                     country=country,
+                    status=PublicationStatus.PUBLISHED,
                     is_specimen=True,
                     search_name=donor_search_name(name, ""),  # bulk_create skips save()
                 )
@@ -271,6 +272,7 @@ class SpecimenGenerator:
                     start_date=start,
                     date_precision=DatePrecision.MONTH,
                     place=country.name,
+                    status=PublicationStatus.PUBLISHED,
                     is_specimen=True,
                 )
             )

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils import timezone
 
+# Imported for the admin's autodiscovery: it registers the review of pending changes.
+from museum import revisions_admin  # noqa: F401
 from museum.bulk import NO_BULK_DELETE
 from museum.history import bulk_reason, update_with_history
 from museum.history_admin import CuratorHistoryAdmin

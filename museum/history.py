@@ -25,6 +25,7 @@ IMPORT = "import_collection"
 RESTORE = "restore"
 BULK_PREFIX = "bulk action: "
 REVERT_PREFIX = "revert to "
+APPROVAL_PREFIX = "approved change proposed by "
 
 BATCH = 5000
 
@@ -135,6 +136,11 @@ def update_with_history(queryset, user, reason, **changes):
     return count
 
 
+def approval_reason(proposer):
+    name = (proposer.get_full_name() or proposer.get_username()) if proposer else "someone"
+    return f"{APPROVAL_PREFIX}{name}"[:100]
+
+
 def how(record):
     """How a version was made, in words: 'Form', 'Bulk action (publish)', 'Import'..."""
     reason = record.history_change_reason or ""
@@ -154,6 +160,8 @@ def how(record):
                 timezone.localtime(datetime.datetime.fromisoformat(when)), "j M Y, H:i:s"
             )
         return f"Reverted to the version of {when}"
+    if reason.startswith(APPROVAL_PREFIX):
+        return f"Change proposed by {reason[len(APPROVAL_PREFIX) :]}, approved in review"
     if reason == RESTORE:
         return "Restored after deletion"
     return reason or kind

@@ -104,7 +104,8 @@ class EditLockForm:
         """(updated, updated_by_id) as stored now, or (None, None) for a deleted record."""
         model = type(self.instance)
         using = router.db_for_write(model)
-        rows = model._base_manager.using(using).filter(pk=self.instance.pk)
+        # Without the model's ordering, which may join a table FOR UPDATE cannot lock (a fact's).
+        rows = model._base_manager.using(using).filter(pk=self.instance.pk).order_by()
         if lock and connections[using].in_atomic_block:
             rows = rows.select_for_update()
         return rows.values_list("updated", "updated_by").first() or (None, None)
@@ -229,11 +230,11 @@ class CuratorHistoryAdmin(SimpleHistoryAdmin):
             raise Http404 from None
         # simple-history saves a posted revert for anyone who may view the record: a revert is a
         # change, allowed only to who may change the record as it is now.
+        setattr(request, REVERT_ATTR, record)  # has_change_permission knows it is a revert
         if request.method == "POST":
             current = self.get_object(request, unquote(object_id))
             if current is None or not self.has_change_permission(request, current):
                 raise PermissionDenied
-        setattr(request, REVERT_ATTR, record)
         context = {
             "title": f"{record.history_object}: the version of {when(record.history_date)}"
             + (f" by {person(record.history_user)}" if record.history_user_id else ""),
@@ -255,7 +256,11 @@ class CuratorHistoryAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         record = getattr(request, REVERT_ATTR, None)
-        obj._change_reason = history.revert_reason(record) if record else history.FORM
+        approving = getattr(request, "_museum_approving", None)  # museum.revisions.approve
+        if approving is not None:
+            obj._change_reason = history.approval_reason(approving.author)
+        else:
+            obj._change_reason = history.revert_reason(record) if record else history.FORM
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):

@@ -201,3 +201,87 @@ class ReviewNote(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class PendingChange(models.Model):
+    """
+    A change to a published record that waits for a curator (museum.revisions).
+
+    A cataloguer's save of a published donor, gift, source... does not touch the live record:
+    the submitted admin form (its POST data, inlines included) is kept here with the version of
+    the record it was made against. Visitors, the record's history and the collection version
+    see nothing of it. A curator's review binds the record's admin form to this data to show
+    what would change, field by field, and approving saves it through that form, as if the
+    curator had submitted it; a record saved by anyone in between makes the approval a conflict.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        SENT_BACK = "sent_back", "Sent back"
+        APPROVED = "approved", "Approved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="kind of record", on_delete=models.CASCADE
+    )
+    object_id = models.PositiveBigIntegerField("record id")
+    record = GenericForeignKey("content_type", "object_id")
+    record_name = models.CharField(
+        "record", max_length=300, help_text="The record's name when the change was proposed."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="proposed by",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created = models.DateTimeField("proposed", auto_now_add=True)
+    data = models.JSONField(
+        "submitted form", help_text="The admin form's fields as posted: name to list of values."
+    )
+    fields = models.JSONField(
+        "form fields", default=list, help_text="The record fields the proposer's form had."
+    )
+    base_version = models.DateTimeField(
+        "made against",
+        null=True,
+        help_text="When the live record was last saved, as the proposer saw it.",
+    )
+    state = models.CharField(
+        "state", max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="reviewed by",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed = models.DateTimeField("reviewed", null=True, blank=True)
+    comment = models.TextField(
+        "reviewer's comment", blank=True, help_text="Why it was sent back, for the proposer."
+    )
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "pending change"
+        verbose_name_plural = "pending changes"
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "state"], name="pendingchange_record"
+            ),
+            models.Index(fields=["state", "created"], name="pendingchange_queue"),
+        ]
+        constraints = [
+            # One change waits per record at a time: a second author is told who has it.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(state="pending"),
+                name="pendingchange_one_per_record",
+            )
+        ]
+
+    def __str__(self):
+        return f"Change to {self.content_type.name} “{self.record_name}”"

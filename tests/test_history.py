@@ -84,7 +84,12 @@ def test_a_form_save_records_who_and_when(admin_client, admin_user, gift):
 def test_adding_a_record_in_the_admin_records_its_first_version(admin_client, admin_user):
     response = admin_client.post(
         admin_url(Donor, "add"),
-        {"name": "Fidel Castro", "slug": "fidel-castro", "kind": "head_of_state"},
+        {
+            "name": "Fidel Castro",
+            "slug": "fidel-castro",
+            "kind": "head_of_state",
+            "status": "draft",
+        },
     )
     assert response.status_code == 302
     (created,) = versions(Donor.objects.get(slug="fidel-castro"))

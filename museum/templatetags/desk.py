@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 
+from museum.models import PendingChange
 from museum.workflow import REVIEW, can_publish
 
 register = template.Library()
@@ -10,12 +11,13 @@ register = template.Library()
 
 @register.inclusion_tag("admin/includes/curators_desk.html", takes_context=True)
 def curators_desk(context):
-    from exhibitions.models import Exhibition
-    from gifts.models import Gift
+    from donors.models import Donor
+    from exhibitions.models import Building, Exhibition, Fact, Showroom
+    from gifts.models import Gift, Occasion, Source
 
     user = context["request"].user
     queues = []
-    for model in (Gift, Exhibition):
+    for model in (Gift, Donor, Occasion, Source, Exhibition, Fact, Showroom, Building):
         opts = model._meta
         if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
             continue
@@ -29,7 +31,15 @@ def curators_desk(context):
                 "reviewer": can_publish(user, model),
             }
         )
+    pending = None
+    if user.has_perm("museum.view_pendingchange"):
+        pending = {
+            "waiting": PendingChange.objects.filter(state=PendingChange.State.PENDING).count(),
+            "url": reverse("admin:museum_pendingchange_changelist") + "?state__exact=pending",
+            "mine_url": reverse("admin:museum_pendingchange_changelist") + "?mine=yes",
+        }
     return {
         "queues": queues,
+        "pending": pending,
         "quality_url": reverse("admin-quality") if user.has_perm("gifts.view_gift") else "",
     }
