@@ -1,4 +1,5 @@
 import numpy as np
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
 from django.http import HttpResponseBadRequest
@@ -215,7 +216,7 @@ def export_donors(request, fmt):
         return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
     ranked = filterset.ranked()
     counts = dict(ranked)
-    base = request.build_absolute_uri("/")[:-1]
+    base = settings.SITE_URL
     donors = Donor.objects.select_related("country")
 
     def load(slugs):

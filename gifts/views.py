@@ -1,7 +1,7 @@
 import datetime
-import json
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponseBadRequest, QueryDict
@@ -15,6 +15,7 @@ from gifts.cards import card_html
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
 from museum import charts, exports
+from museum.site import absolute_url, json_for_script
 
 PER_PAGE = 24
 
@@ -172,8 +173,8 @@ class GiftDetailView(DetailView):
             previous_gift=titles.get(before),
             next_gift=titles.get(after),
             listing_context=self.request.GET.get("in", ""),
-            canonical_url=self.request.build_absolute_uri(gift.get_absolute_url()),
-            json_ld=json.dumps(self.json_ld(gift), ensure_ascii=False).replace("</", "<\\/"),
+            canonical_url=absolute_url(gift.get_absolute_url()),
+            json_ld=json_for_script(self.json_ld(gift)),
         )
         return context
 
@@ -188,8 +189,8 @@ class GiftDetailView(DetailView):
         return collection.select(filterset.selection()).neighbours(gift.pk)
 
     def json_ld(self, gift):
-        url = self.request.build_absolute_uri(gift.get_absolute_url())
-        images = [self.request.build_absolute_uri(image.image.url) for image in gift.images.all()]
+        url = absolute_url(gift.get_absolute_url())
+        images = [absolute_url(image.image.url) for image in gift.images.all()]
         data = {
             "@context": "https://schema.org",
             "@type": "CreativeWork",
@@ -198,7 +199,7 @@ class GiftDetailView(DetailView):
             "name": gift.title,
             "identifier": gift.accession_number,
             "description": gift.description or gift.note or gift.title,
-            "image": images or self.request.build_absolute_uri(static("img/placeholder.png")),
+            "image": images or absolute_url(static("img/placeholder.png")),
             "genre": gift.category.name,
             "provider": {
                 "@type": "Person" if gift.donor.kind == "individual" else "Organization",
@@ -244,7 +245,7 @@ def export(request, fmt):
         reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
         return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
     ids = collection.select(filterset.selection()).all_ids()
-    base = request.build_absolute_uri("/")[:-1]
+    base = settings.SITE_URL
     gifts = Gift.objects.select_related(
         "leader", "donor", "country", "occasion", "category", "showroom"
     )
