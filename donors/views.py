@@ -11,6 +11,7 @@ from donors.models import Continent, Country, Donor
 from gifts import listing
 from gifts.models import Gift, Occasion
 from museum import exports
+from museum.query import whole_number
 
 DONORS_PER_PAGE = 50
 TOP_OCCASIONS = 20
@@ -56,7 +57,10 @@ class DonorListView(TemplateView):
         paginator = Paginator(filterset.ranked(), DONORS_PER_PAGE)
         context["paginator"] = paginator
         try:
-            page = paginator.page(request.GET.get("page") or 1)
+            number = whole_number(request.GET.get("page") or "1", minimum=1)
+            if number is None:
+                raise PageNotAnInteger
+            page = paginator.page(number)
         except PageNotAnInteger:
             context["page_error"] = "A page number is a whole number, such as 2."
             return self.render_to_response(context, status=400)

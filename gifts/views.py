@@ -15,16 +15,17 @@ from gifts.cards import card_html
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
 from museum import charts, exports
+from museum.query import whole_number
 from museum.site import absolute_url, json_for_script
 
 PER_PAGE = 24
 
 
 def page_number(request):
-    value = request.GET.get("page", "1")
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(request.GET.get("page", "1"), minimum=1)
+    if number is None:
         raise Http404("There is no such page.")
-    return int(value)
+    return number
 
 
 def gifts_in_order(ids, queryset):
@@ -351,9 +352,9 @@ class OccasionTimelineView(TemplateView):
         if requested == "unknown":
             decade = None
         elif requested:
-            if not requested.isdigit() or int(requested) not in by_decade:
+            decade = whole_number(requested)
+            if decade is None or decade not in by_decade:
                 raise Http404("There are no occasions in that decade.")
-            decade = int(requested)
         else:
             decade = decades[-1] if decades else None
         occasions = Occasion.objects.order_by("start_date", "name")
