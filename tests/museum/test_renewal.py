@@ -119,7 +119,7 @@ def deletable(model):
             highest = model._default_manager.aggregate(top=models.Max(field.attname))["top"]
             setattr(copy, field.attname, (highest or 0) + 1)
         else:
-            setattr(copy, field.attname, "renewal-copy")
+            setattr(copy, field.attname, "zzrenewal-copy"[: field.max_length])
     copy.save()
     return copy
 
