@@ -57,7 +57,7 @@ class DonorListView(TemplateView):
         paginator = Paginator(filterset.ranked(), DONORS_PER_PAGE)
         context["paginator"] = paginator
         try:
-            number = whole_number(request.GET.get("page") or "1", minimum=1)
+            number = whole_number(request.GET.get("page") or "1")  # 0: past the start, a 404
             if number is None:
                 raise PageNotAnInteger
             page = paginator.page(number)
