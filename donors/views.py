@@ -1,4 +1,5 @@
 import numpy as np
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
 from django.http import HttpResponseBadRequest
@@ -10,6 +11,7 @@ from donors.models import Continent, Country, Donor
 from gifts import listing
 from gifts.models import Gift, Occasion
 from museum import exports
+from museum.query import whole_number
 
 DONORS_PER_PAGE = 50
 TOP_OCCASIONS = 20
@@ -55,7 +57,10 @@ class DonorListView(TemplateView):
         paginator = Paginator(filterset.ranked(), DONORS_PER_PAGE)
         context["paginator"] = paginator
         try:
-            page = paginator.page(request.GET.get("page") or 1)
+            number = whole_number(request.GET.get("page") or "1")  # 0: past the start, a 404
+            if number is None:
+                raise PageNotAnInteger
+            page = paginator.page(number)
         except PageNotAnInteger:
             context["page_error"] = "A page number is a whole number, such as 2."
             return self.render_to_response(context, status=400)
@@ -215,7 +220,7 @@ def export_donors(request, fmt):
         return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
     ranked = filterset.ranked()
     counts = dict(ranked)
-    base = request.build_absolute_uri("/")[:-1]
+    base = settings.SITE_URL
     donors = Donor.objects.select_related("country")
 
     def load(slugs):

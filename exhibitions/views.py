@@ -11,6 +11,7 @@ from exhibitions.models import Building, Exhibition, Fact, Showroom
 from gifts import listing
 from gifts.models import Gift
 from museum.models import PublicationStatus
+from museum.query import whole_number
 
 GIFTS_PER_PAGE = 24
 # The way a visitor walks the museum: building by building, each floor in turn, room by room.
@@ -60,8 +61,11 @@ def showroom(request, slug):
     selection = listing.Selection(filters={"showroom": [room.slug]}, sort="-date")
     result = listing.collection().select(selection)
     paginator = Paginator(result.all_ids(), GIFTS_PER_PAGE)
+    number = whole_number(request.GET.get("page", "1"), minimum=1)
+    if number is None:
+        raise Http404("There is no such page.")
     try:
-        page = paginator.page(request.GET.get("page", 1))
+        page = paginator.page(number)
     except InvalidPage as error:
         raise Http404("There is no such page.") from error
     by_id = Gift.objects.published().holdings().for_listing().in_bulk(page.object_list)

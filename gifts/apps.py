@@ -19,6 +19,6 @@ class GiftsConfig(AppConfig):
     verbose_name = "Collection"
 
     def ready(self):
-        from gifts import signals  # noqa: F401  (connects the collection-version signals)
+        from gifts import signals  # noqa: F401  (keeps the search text up to date)
 
         post_migrate.connect(check_search_index, sender=self)

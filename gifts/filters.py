@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 
 from gifts import listing, search
 from gifts.models import Gift, GiftImage
+from museum.query import WholeNumberField
 
 # Query-string key -> (dimension in gifts.listing, ORM path, what a visitor calls it)
 KEYED_FILTERS = {
@@ -67,7 +68,7 @@ class KeysFilter(django_filters.MultipleChoiceFilter):
     field_class = KeysField
 
 
-class YearField(forms.IntegerField):
+class YearField(WholeNumberField):
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2100)

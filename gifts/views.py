@@ -1,7 +1,7 @@
 import datetime
-import json
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponseBadRequest, QueryDict
@@ -15,15 +15,17 @@ from gifts.cards import card_html
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
 from museum import charts, exports
+from museum.query import whole_number
+from museum.site import absolute_url, json_for_script
 
 PER_PAGE = 24
 
 
 def page_number(request):
-    value = request.GET.get("page", "1")
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(request.GET.get("page", "1"), minimum=1)
+    if number is None:
         raise Http404("There is no such page.")
-    return int(value)
+    return number
 
 
 def gifts_in_order(ids, queryset):
@@ -172,8 +174,8 @@ class GiftDetailView(DetailView):
             previous_gift=titles.get(before),
             next_gift=titles.get(after),
             listing_context=self.request.GET.get("in", ""),
-            canonical_url=self.request.build_absolute_uri(gift.get_absolute_url()),
-            json_ld=json.dumps(self.json_ld(gift), ensure_ascii=False).replace("</", "<\\/"),
+            canonical_url=absolute_url(gift.get_absolute_url()),
+            json_ld=json_for_script(self.json_ld(gift)),
         )
         return context
 
@@ -188,8 +190,8 @@ class GiftDetailView(DetailView):
         return collection.select(filterset.selection()).neighbours(gift.pk)
 
     def json_ld(self, gift):
-        url = self.request.build_absolute_uri(gift.get_absolute_url())
-        images = [self.request.build_absolute_uri(image.image.url) for image in gift.images.all()]
+        url = absolute_url(gift.get_absolute_url())
+        images = [absolute_url(image.image.url) for image in gift.images.all()]
         data = {
             "@context": "https://schema.org",
             "@type": "CreativeWork",
@@ -198,7 +200,7 @@ class GiftDetailView(DetailView):
             "name": gift.title,
             "identifier": gift.accession_number,
             "description": gift.description or gift.note or gift.title,
-            "image": images or self.request.build_absolute_uri(static("img/placeholder.png")),
+            "image": images or absolute_url(static("img/placeholder.png")),
             "genre": gift.category.name,
             "provider": {
                 # As the gift page says: what the donor was when the gift changed hands.
@@ -250,7 +252,7 @@ def export(request, fmt):
         reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
         return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
     ids = collection.select(filterset.selection()).all_ids()
-    base = request.build_absolute_uri("/")[:-1]
+    base = settings.SITE_URL
     gifts = Gift.objects.select_related(
         "leader", "donor", "country", "occasion", "category", "showroom"
     )
@@ -356,9 +358,9 @@ class OccasionTimelineView(TemplateView):
         if requested == "unknown":
             decade = None
         elif requested:
-            if not requested.isdigit() or int(requested) not in by_decade:
+            decade = whole_number(requested)
+            if decade is None or decade not in by_decade:
                 raise Http404("There are no occasions in that decade.")
-            decade = int(requested)
         else:
             decade = decades[-1] if decades else None
         occasions = Occasion.objects.order_by("start_date", "name")

@@ -137,5 +137,9 @@ class PublicPageCacheMiddleware:
         )
 
     def key(self, request, version, changed):
-        address = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # Scheme and host are part of the address: a page made for one Host is never given to a
+        # request for another. get_host() validates the Host (and X-Forwarded-Host when trusted)
+        # against ALLOWED_HOSTS and raises DisallowedHost (400) before any look-up.
+        origin = f"{request.scheme}://{request.get_host()}"
+        address = hashlib.sha256(f"{origin}{request.get_full_path()}".encode()).hexdigest()
         return f"page2:{version}:{changed.timestamp() if changed else 0}:{address}"

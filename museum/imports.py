@@ -363,7 +363,7 @@ class RecordResource(resources.ModelResource):
         rollback_on_validation_errors=False,
         **kwargs,
     ):
-        # Each saved record would move the collection version on (gifts.signals): once for
+        # Each saved record would move the collection version on (museum.renewal): once for
         # the whole import is enough, and only when something was written.
         with CollectionState.deferred_bumps() as bumps:
             result = super().import_data(

@@ -71,6 +71,29 @@ ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", None if PRODUCTION else "localhost,127.0.0.1,[::1],testserver"
 )
 
+
+def site_url_from(value):
+    """DJANGO_SITE_URL: scheme and host (and port) only, e.g. https://gifts.example.org."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"DJANGO_SITE_URL: give http(s)://host, not {value!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ImproperlyConfigured(f"DJANGO_SITE_URL: no path, query or user, not {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The site's own address, for every absolute URL it writes (museum.site), never the Host header.
+def default_site_url():
+    if not PRODUCTION:
+        return "http://127.0.0.1:8000"
+    first = ALLOWED_HOSTS[0].lstrip(".")
+    if first in ("", "*"):
+        raise ImproperlyConfigured("DJANGO_SITE_URL is required when DJANGO_ALLOWED_HOSTS is *")
+    return f"https://{first}"
+
+
+SITE_URL = site_url_from(os.environ.get("DJANGO_SITE_URL") or default_site_url())
+
 INSTALLED_APPS = [
     # Django
     "django.contrib.admin",
@@ -129,6 +152,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "museum.site.site_url",
             ],
         },
     },

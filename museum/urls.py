@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from museum import quality, views
+from museum.site import as_site_request
 from museum.sitemaps import SITEMAPS
 
 admin.site.site_header = "Friendship Gifts: curators' desk"
@@ -13,6 +14,15 @@ admin.site.index_title = "Catalogue"
 
 # A lost database answers 503, not 500 (museum.errors.server_error).
 handler500 = "museum.errors.server_error"
+
+
+def sitemap_view(view):
+    """Django's sitemap view, writing SITE_URL's address instead of the request's Host."""
+
+    def for_site(request, *args, **kwargs):
+        return view(as_site_request(request), *args, **kwargs)
+
+    return for_site
 
 
 urlpatterns = [
@@ -26,13 +36,13 @@ urlpatterns = [
     # An index of sitemap pages (a page holds 5,000 gifts), and the pages it lists.
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        sitemap_view(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),
     path(
         "sitemap-<slug:section>.xml",
-        sitemap_views.sitemap,
+        sitemap_view(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

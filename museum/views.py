@@ -17,6 +17,7 @@ from exhibitions.models import Exhibition, Fact
 from gifts import listing
 from gifts.models import Gift, Leader
 from museum import charts
+from museum.site import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /admin/",
         "",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

@@ -118,6 +118,13 @@ NUMBERS = st.one_of(
 ).map(str)
 
 
+# Unicode categories a number or a word can be faked with: digits of other scripts (Nd: "١٩٩٠",
+# "１２"), other numbers (No: "²", "①"), letter numbers (Nl: "Ⅻ"), spaces (Zs), invisible format
+# characters (Cf), combining marks (Mn), control characters (Cc) and dashes (Pd).
+UNICODE_CATEGORIES = ["Nd", "No", "Nl", "Zs", "Cf", "Mn", "Cc", "Pd", "Lo", "So"]
+UNICODE = st.text(st.characters(categories=UNICODE_CATEGORIES), min_size=1, max_size=6)
+
+
 def escape(text):
     """Percent-encoding of text, lone surrogates included (as their UTF-8 bytes)."""
     return quote(text.encode("utf-8", "surrogatepass"), safe="")
@@ -131,6 +138,8 @@ def values(valid):
         st.sampled_from(ODD_TEXT),
         st.text(max_size=30),
         st.text(st.characters(codec="utf-8"), max_size=10),
+        UNICODE,
+        st.tuples(NUMBERS, UNICODE, NUMBERS).map("".join),
     ).map(escape)
     piece = st.one_of(plain, plain, st.sampled_from(RAW_PIECES))
     return st.lists(piece, min_size=1, max_size=4).map("".join)
@@ -309,3 +318,56 @@ def test_admin_changelists_answer_any_query_string_without_a_server_error(
         check(*fetch(admin_client, path, raw), says_why=False)
 
     run()
+
+
+# Every whole-number parameter a public page reads, with the pages that read it.
+INTEGER_PARAMETERS = [
+    ("/gifts/", "page"),
+    ("/gifts/", "year_from"),
+    ("/gifts/", "year_to"),
+    ("/gifts/export.csv", "year_from"),
+    ("/gifts/export.json", "year_to"),
+    ("/donors/", "page"),
+    ("/occasions/", "decade"),
+    ("/statistics/", "year_from"),  # not read there: ignored
+    ("SHOWROOM", "page"),
+    ("GIFT", "in"),
+]
+FAKE_DIGITS = [
+    "²",
+    "①",
+    "١٩٩٠",
+    "٣",
+    "１２",
+    "Ⅻ",
+    "۱۹۹۰",
+    "߁",
+    "𝟙",
+    "1\u200b",
+    "\u00a01",
+    "-1",
+    "0",
+]
+
+
+@pytest.mark.parametrize("path, key", INTEGER_PARAMETERS)
+def test_digits_of_other_scripts_are_not_numbers(client, collection, path, key):
+    if path == "SHOWROOM":
+        path = f"/showrooms/{Showroom.objects.order_by('code').first().slug}/"
+    elif path == "GIFT":
+        path = Gift.objects.published().order_by("accession_number").first().get_absolute_url()
+    for value in FAKE_DIGITS:
+        if key == "in":
+            raw = "in=" + quote(f"page={value}&year_from={value}&year_to={value}")
+        else:
+            raw = f"{key}={quote(value)}"
+        response = client.generic("GET", path, QUERY_STRING=raw)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert response.status_code < 500, (path, raw)
+        check(response, body)
+        # Never read as the number it looks like: a year that is not ASCII digits is a 400 that
+        # says so (not the year's gifts), a page number a 400 or 404.
+        if key in ("year_from", "year_to") and path.startswith("/gifts/") and value != "0":
+            assert response.status_code == 400, (path, raw)
+        if key in ("page", "decade") and value not in ("0", "-1"):
+            assert response.status_code in (400, 404), (path, raw)

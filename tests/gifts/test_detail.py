@@ -95,9 +95,9 @@ def test_structured_data_opengraph_and_canonical(client, collection):
     assert data["identifier"] == "IFE-0058"
     assert data["provider"]["name"] == "Sergei Shoigu"
     assert data["recipient"]["name"] == "Kim Jong Un"
-    assert '<link rel="canonical" href="http://testserver/gifts/IFE-0058/">' in text
+    assert '<link rel="canonical" href="http://127.0.0.1:8000/gifts/IFE-0058/">' in text
     assert '<meta property="og:title" content="Fur hat">' in text
-    assert 'property="og:image" content="http://testserver/static/img/placeholder.png"' in text
+    assert 'property="og:image" content="http://127.0.0.1:8000/static/img/placeholder.png"' in text
 
 
 def test_drafts_are_hidden_from_visitors_and_previewed_by_curators(curator_client, db):

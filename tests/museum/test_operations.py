@@ -77,7 +77,7 @@ def test_pages_are_shared_through_redis_and_renewed_when_a_curator_edits(
         assert client.get("/gifts/IFE-0001/")["X-Cache"] == "hit"
         gift = Gift.objects.get(accession_number="IFE-0001")
         gift.title = "Armoured railway carriage, restored"
-        gift.save()  # the collection version moves on (gifts.signals)
+        gift.save()  # the collection version moves on (museum.renewal)
         response = client.get("/gifts/IFE-0001/")
         assert response["X-Cache"] == "miss"
         assert "Armoured railway carriage, restored" in response.content.decode()

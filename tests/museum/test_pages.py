@@ -300,8 +300,8 @@ def test_the_sitemap_index_lists_every_page_of_gifts(client, collection, monkeyp
     assert response["Content-Type"] == "application/xml"
     locations = re.findall(r"<loc>([^<]+)</loc>", text_of(response))
     assert [location for location in locations if "gifts" in location] == [
-        "http://testserver/sitemap-gifts.xml",
-        *[f"http://testserver/sitemap-gifts.xml?p={page}" for page in range(2, 9)],
+        "http://127.0.0.1:8000/sitemap-gifts.xml",
+        *[f"http://127.0.0.1:8000/sitemap-gifts.xml?p={page}" for page in range(2, 9)],
     ]  # 72 published gifts, 10 a page
 
 
@@ -310,14 +310,14 @@ def test_the_sitemap_lists_the_pages_and_the_published_gifts(client, collection)
     specimen = GiftFactory(accession_number="SPEC-0001")
     Gift.objects.filter(pk=specimen.pk).update(is_specimen=True)
     pages = re.findall(r"<loc>([^<]+)</loc>", text_of(client.get("/sitemap-pages.xml")))
-    assert pages[:2] == ["http://testserver/", "http://testserver/gifts/"]
-    assert "http://testserver/statistics/" in pages
+    assert pages[:2] == ["http://127.0.0.1:8000/", "http://127.0.0.1:8000/gifts/"]
+    assert "http://127.0.0.1:8000/statistics/" in pages
     gifts = text_of(client.get("/sitemap-gifts.xml"))
     locations = re.findall(r"<loc>([^<]+)</loc>", gifts)
     assert len(locations) == 71  # 72 published, one made a draft; the specimen left out
-    assert "http://testserver/gifts/IFE-0001/" in locations
-    assert "http://testserver/gifts/IFE-0070/" in locations  # given in return: it has a page
-    assert "http://testserver/gifts/IFE-0007/" not in locations
+    assert "http://127.0.0.1:8000/gifts/IFE-0001/" in locations
+    assert "http://127.0.0.1:8000/gifts/IFE-0070/" in locations  # given in return: it has a page
+    assert "http://127.0.0.1:8000/gifts/IFE-0007/" not in locations
     assert "SPEC-0001" not in gifts
     assert f"<lastmod>{timezone.now():%Y-%m-%d}</lastmod>" in gifts
 
@@ -352,7 +352,7 @@ def test_robots_txt_allows_all_but_the_admin_and_names_the_sitemap(client, db):
         "User-agent: *",
         "Disallow: /admin/",
         "",
-        "Sitemap: http://testserver/sitemap.xml",
+        "Sitemap: http://127.0.0.1:8000/sitemap.xml",
     ]
     assert client.post("/robots.txt").status_code == 405
 
@@ -405,7 +405,7 @@ def test_the_sitemap_lists_every_kind_of_page(client, collection):
         assert f"/sitemap-{section}.xml" in index
     pages = client.get("/sitemap-pages.xml").content.decode()
     for page in ("/leaders/", "/donors/", "/countries/", "/occasions/", "/visit/", "/exhibitions/"):
-        assert f"http://testserver{page}</loc>" in pages
+        assert f"http://127.0.0.1:8000{page}</loc>" in pages
     assert "/countries/SUN/</loc>" in client.get("/sitemap-countries.xml").content.decode()
     assert "/donors/vladimir-putin/</loc>" in client.get("/sitemap-donors.xml").content.decode()
     assert "/showrooms/kis-1-04/</loc>" in client.get("/sitemap-showrooms.xml").content.decode()
