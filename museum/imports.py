@@ -336,16 +336,15 @@ class RecordResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget) and field.column_name in headers:
                 field.widget.preload(dataset[field.column_name])
-        # The fields the preview lists changes of: the file's columns, less the key.
+        # The fields the preview lists changes of: the file's columns in its order, less the key.
         opts = self._meta.model._meta
         concrete = {model_field.name: model_field for model_field in opts.concrete_fields}
-        self.diff_fields = [
-            concrete[field.attribute]
+        columns = {
+            field.column_name: concrete[field.attribute]
             for field in self.fields.values()
-            if field.column_name in headers
-            and field.attribute in concrete
-            and field is not self.key_field()
-        ]
+            if field.attribute in concrete and field is not self.key_field()
+        }
+        self.diff_fields = [columns[header] for header in headers if header in columns]
         self.choice_labels = {
             model_field.name: dict(model_field.flatchoices) for model_field in self.diff_fields
         }
