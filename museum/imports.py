@@ -10,6 +10,14 @@ country ISO code...). Rows are saved one by one through the models' save(), so s
 audit fields and history are kept as for an edit in the admin; the collection version moves on
 once at the end.
 
+The preview also says, for each record a row would update, which fields change from what to
+what, and above the rows, in words, which records would change their publication status. What it
+decided for each row is carried, signed, in the confirm form: the record a row would update and
+a fingerprint of its stored columns (which moves on with every save), or that no record with the
+row's key existed. The commit checks each row against that inside its transaction (the records
+locked on PostgreSQL): a record created, changed or deleted by someone else since the preview is
+a conflict, and then nothing is written and the page lists each conflicting row.
+
 Export writes the same columns for the changelist's current filters and search, so an exported
 file can be edited and imported again.
 
@@ -18,16 +26,23 @@ The resources are in gifts/resources.py and donors/resources.py.
 
 import datetime
 import decimal
+import hashlib
+import os
 import re
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import connections
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from import_export import resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ExportForm
+from import_export.forms import ConfirmImportForm, ExportForm
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
@@ -36,6 +51,11 @@ from museum.models import CollectionState, PublicationStatus
 IMPORT_PERMISSION = "gifts.import_records"
 # Keys per look-up query: well under SQLite's and PostgreSQL's parameter limits.
 LOOKUP_BATCH = 2000
+PREVIEW_SALT = "museum.imports.preview"
+# A preview can be confirmed for a working day; after that, upload the file again.
+PREVIEW_MAX_AGE = 24 * 60 * 60
+# Longer text is cut in the preview's list of changes.
+CHANGE_SHOWN = 80
 
 
 def text(value):
@@ -158,7 +178,7 @@ class KeyLoader(BaseInstanceLoader):
         if dataset is None or field.column_name not in (dataset.headers or []):
             return
         keys = sorted({text(value) for value in dataset[field.column_name]} - {""})
-        queryset = resource.get_queryset()
+        queryset = resource.loader_queryset()
         for start in range(0, len(keys), LOOKUP_BATCH):
             batch = keys[start : start + LOOKUP_BATCH]
             for obj in queryset.filter(**{f"{field.attribute}__in": batch}):
@@ -166,6 +186,84 @@ class KeyLoader(BaseInstanceLoader):
 
     def get_instance(self, row):
         return self.instances.get(text(row.get(self.field.column_name)))
+
+
+def fingerprint(stored):
+    """
+    A short digest of a record's stored columns, as the preview and the commit each loaded them.
+    Any save changes it (the audit field `updated` moves on), and so does a change made by a
+    queryset update or in the database.
+    """
+    return hashlib.blake2b(repr(stored).encode(), digest_size=8).hexdigest()
+
+
+class ImportConflict(ValidationError):
+    """A row whose record was created, changed or deleted by someone else since the preview."""
+
+    def __init__(self, message, user_id=None, when=None):
+        super().__init__(message, code="conflict")
+        self.user_id = user_id
+        self.when = when
+        self.user = None  # named once for all conflicts (RecordResource.name_conflicting_users)
+
+
+def in_words(model_field, value, related, choices):
+    """A stored value in words: a choice's label, a linked record's name, yes or no."""
+    if value is None or value == "":
+        return "(empty)"
+    if model_field.is_relation:
+        return str(related) if related is not None else f"#{value}"
+    if choices:
+        return str(choices.get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    value = str(value)
+    return value if len(value) <= CHANGE_SHOWN else value[: CHANGE_SHOWN - 1] + "…"
+
+
+def status_warnings(result, model):
+    """
+    Sentences for the status changes a preview's rows would make, for any model with a status
+    field: '3 published gifts would return to draft', '2 gifts would be published'.
+    """
+    opts = model._meta
+    try:
+        choices = dict(opts.get_field("status").flatchoices)
+    except FieldDoesNotExist:
+        return []
+    counts = {}
+    for row in result.rows:
+        change = getattr(row, "status_change", None)
+        if change and row.import_type in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE):
+            counts[change] = counts.get(change, 0) + 1
+
+    def records(count, adjective=""):
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        return " ".join(str(part) for part in (count, adjective, name) if part)
+
+    def label(status):
+        return str(choices.get(status, status)).lower()
+
+    published = PublicationStatus.PUBLISHED
+    sentences = []
+    # Unpublishing first: it takes records off the public site.
+    for (before, after), count in sorted(counts.items(), key=lambda item: str(item[0])):
+        if before == published:
+            sentences.append(f"{records(count, label(published))} would return to {label(after)}")
+    for (before, after), count in sorted(counts.items(), key=lambda item: str(item[0])):
+        if before == published:
+            continue
+        if before is None:  # only a new record made published is counted
+            sentences.append(f"{records(count, 'new')} would be published")
+        elif after == published:
+            sentences.append(f"{records(count)} would be published")
+        else:
+            sentences.append(
+                f"{records(count)} would change from {label(before)} to {label(after)}"
+            )
+    return sentences
 
 
 def row_problems(row_result):
@@ -211,12 +309,22 @@ class RecordResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
-        # No deep copy of every record for a field-by-field diff: rows are compared with a
-        # snapshot of the stored columns (skip_row), and the preview lists rows, not diffs.
+        # No deep copy of every record and no HTML diff: rows are compared with a snapshot of
+        # the stored columns (after_init_instance), which also gives the preview its changes.
         skip_diff = True
 
     def key_field(self):
         return self.fields[self.get_import_id_fields()[0]]
+
+    def loader_queryset(self):
+        """The records the file names; at a commit checked against a preview, locked."""
+        queryset = self.get_queryset()
+        features = connections[queryset.db].features
+        if getattr(self, "preview", None) is not None and features.has_select_for_update:
+            # Only the records themselves: the linked ones (select_related) stay unlocked.
+            of = ("self",) if features.has_select_for_update_of else ()
+            queryset = queryset.select_for_update(of=of)
+        return queryset
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
@@ -228,6 +336,19 @@ class RecordResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget) and field.column_name in headers:
                 field.widget.preload(dataset[field.column_name])
+        # The fields the preview lists changes of: the file's columns in its order, less the key.
+        opts = self._meta.model._meta
+        concrete = {model_field.name: model_field for model_field in opts.concrete_fields}
+        columns = {
+            field.column_name: concrete[field.attribute]
+            for field in self.fields.values()
+            if field.attribute in concrete and field is not self.key_field()
+        }
+        self.diff_fields = [columns[header] for header in headers if header in columns]
+        self.choice_labels = {
+            model_field.name: dict(model_field.flatchoices) for model_field in self.diff_fields
+        }
+        self.related_by_pk = {}
         # The same key twice in a file would silently overwrite the first row.
         self.first_row_of_key = {}
         self.duplicate_rows = {}
@@ -257,6 +378,14 @@ class RecordResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         status_before = getattr(instance, "status", None) if instance.pk else None
         super().import_instance(instance, row, **kwargs)
+        if hasattr(instance, "status"):
+            status_after = instance.status
+            if status_before is None:
+                # A new record is worth a warning only when it goes straight on the site.
+                changed = status_after == PublicationStatus.PUBLISHED
+            else:
+                changed = status_after != status_before
+            self.status_change = (status_before, status_after) if changed else None
         # The review workflow (museum.workflow) holds for imports too: without the publish
         # permission, only drafts are changed and nothing is published.
         user = kwargs.get("user")
@@ -325,11 +454,81 @@ class RecordResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def stored_values(self, instance):
-        return [getattr(instance, f.attname) for f in instance._meta.concrete_fields]
+        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
+        self.instance = instance
         self.stored = None if new else self.stored_values(instance)
+        # The linked records as they were, for the preview's changes (loaded by select_related).
+        self.stored_related = (
+            {}
+            if new
+            else {
+                model_field.name: model_field.get_cached_value(instance, None)
+                for model_field in self.diff_fields
+                if model_field.is_relation
+            }
+        )
+        if getattr(self, "preview", None) is not None:
+            self.check_preview(instance, new, row, kwargs["row_number"])
+
+    def check_preview(self, instance, new, row, number):
+        """At the commit: is this row's record as the preview found it? If not, a conflict."""
+        key = text(row.get(self.key_field().column_name))
+        decided = self.preview[number - 1] if number <= len(self.preview) else None
+        if decided is None or decided[0] != key:
+            raise ImportConflict("This row is not the one the preview checked.")
+        version = decided[1]
+        if new and version:
+            raise ImportConflict("Deleted by someone else since the preview.")
+        if new:
+            return
+        who = getattr(instance, "updated_by_id", None)
+        when = getattr(instance, "updated", None)
+        if not version:
+            raise ImportConflict(
+                "Created by someone else since the preview.",
+                user_id=getattr(instance, "created_by_id", who),
+                when=getattr(instance, "created", when),
+            )
+        if fingerprint(self.stored) != version:
+            raise ImportConflict("Changed by someone else since the preview.", who, when)
+
+    def changes(self):
+        """(field, before, after) in words for each field of the file the row changes."""
+        instance, stored, related = self.instance, self.stored, self.stored_related
+        changes = []
+        for model_field in self.diff_fields:
+            before, after = stored[model_field.attname], getattr(instance, model_field.attname)
+            if before == after:
+                continue
+            choices = self.choice_labels[model_field.name]
+            if model_field.is_relation:
+                before_related = related.get(model_field.name) or self.related_record(
+                    model_field, before
+                )
+                after_related = model_field.get_cached_value(instance, None)
+            else:
+                before_related = after_related = None
+            changes.append(
+                (
+                    str(model_field.verbose_name),
+                    in_words(model_field, before, before_related, choices),
+                    in_words(model_field, after, after_related, choices),
+                )
+            )
+        return changes
+
+    def related_record(self, model_field, pk):
+        """A linked record the loader did not join, if the file names it too (no query)."""
+        if pk is None:
+            return None
+        if model_field.name not in self.related_by_pk:
+            widget = self.fields[model_field.name].widget
+            known = getattr(widget, "known", {})
+            self.related_by_pk[model_field.name] = {obj.pk: obj for obj in known.values()}
+        return self.related_by_pk[model_field.name].get(pk)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         """An existing record the row leaves exactly as it is: nothing to save, no history."""
@@ -338,11 +537,23 @@ class RecordResource(resources.ModelResource):
         return self.stored_values(instance) == self.stored
 
     def import_row(self, row, instance_loader, **kwargs):
+        self.instance = self.stored = self.status_change = None
+        self.stored_related = {}
         row_result = super().import_row(row, instance_loader, **kwargs)
         # Numbered as in the file, the header being row 1 (a spreadsheet's row numbers).
         row_result.number = kwargs.get("row_number", 0) + 1
         row_result.problems = row_problems(row_result)
         row_result.key = text(row.get(self.key_field().column_name))
+        error = row_result.validation_error
+        row_result.conflict = error if isinstance(error, ImportConflict) else None
+        # What the preview decided: the record's fingerprint, or '' for a key not yet used.
+        row_result.version = fingerprint(self.stored) if self.stored is not None else ""
+        row_result.status_change = self.status_change
+        row_result.changes = (
+            self.changes()
+            if kwargs.get("dry_run") and row_result.import_type == RowResult.IMPORT_TYPE_UPDATE
+            else []
+        )
         return row_result
 
     def before_save_instance(self, instance, row, **kwargs):
@@ -361,8 +572,12 @@ class RecordResource(resources.ModelResource):
         dry_run=False,
         use_transactions=None,
         rollback_on_validation_errors=False,
+        preview=None,
         **kwargs,
     ):
+        # preview: at a commit, what the preview decided per row ([key, fingerprint or ''],
+        # in the file's order; see RecordImportExportMixin). Checked in after_init_instance.
+        self.preview = None if dry_run else preview
         # Each saved record would move the collection version on (museum.renewal): once for
         # the whole import is enough, and only when something was written.
         with CollectionState.deferred_bumps() as bumps:
@@ -385,7 +600,64 @@ class RecordResource(resources.ModelResource):
             totals = result.totals
             written = totals[RowResult.IMPORT_TYPE_NEW] + totals[RowResult.IMPORT_TYPE_UPDATE]
             bumps["pending"] = bool(written) and not rolled_back
+        result.decisions = [[row.key, row.version] for row in result.rows]
+        self.name_conflicting_users(result)
         return result
+
+    def name_conflicting_users(self, result):
+        conflicts = [row.conflict for row in result.rows if getattr(row, "conflict", None)]
+        ids = {conflict.user_id for conflict in conflicts} - {None}
+        users = get_user_model().objects.in_bulk(ids) if ids else {}
+        for conflict in conflicts:
+            conflict.user = users.get(conflict.user_id)
+
+
+class PreviewConfirmForm(ConfirmImportForm):
+    """The confirm form, carrying what the preview decided per row, signed against forgery."""
+
+    preview = forms.CharField(widget=forms.HiddenInput())
+
+    def __init__(self, *args, user=None, model=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.model = model
+
+    @staticmethod
+    def sign(user, model, file_name, decisions):
+        payload = {
+            "user": user.pk,
+            "model": model._meta.label_lower,
+            "file": os.path.basename(file_name),  # as ConfirmImportForm cleans it
+            "rows": decisions,
+        }
+        return signing.dumps(payload, salt=PREVIEW_SALT, compress=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        token = cleaned.get("preview")
+        if not token or self.errors:
+            return cleaned
+        try:
+            payload = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+        except signing.SignatureExpired:
+            raise forms.ValidationError(
+                "This preview is more than a day old: upload the file again.", code="expired"
+            ) from None
+        except signing.BadSignature:
+            payload = None
+        if (
+            not isinstance(payload, dict)
+            or payload.get("user") != getattr(self.user, "pk", None)
+            or payload.get("model") != self.model._meta.label_lower
+            or payload.get("file") != cleaned.get("import_file_name")
+            or not isinstance(payload.get("rows"), list)
+        ):
+            raise forms.ValidationError(
+                "This confirmation does not match a preview of yours: upload the file again.",
+                code="bad_preview",
+            )
+        cleaned["preview"] = payload["rows"]
+        return cleaned
 
 
 class RecordImportExportMixin(ImportExportMixin):
@@ -398,6 +670,7 @@ class RecordImportExportMixin(ImportExportMixin):
     export_formats = [CSV, XLSX]
     export_form_class = ExportForm  # every column, so that an export imports again
     import_template_name = "admin/museum/import.html"
+    confirm_form_class = PreviewConfirmForm
 
     def has_import_permission(self, request):
         return request.user.has_perm(IMPORT_PERMISSION) and (
@@ -407,7 +680,15 @@ class RecordImportExportMixin(ImportExportMixin):
     def has_export_permission(self, request):
         return self.has_view_permission(request)
 
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        kwargs = super().get_confirm_form_kwargs(request, import_form)
+        return {**kwargs, "user": request.user, "model": self.model}
+
     def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        if isinstance(form, PreviewConfirmForm):
+            # The commit: each row is checked against what its preview decided.
+            kwargs["preview"] = form.cleaned_data["preview"]
         kwargs = super().get_import_data_kwargs(**kwargs)
         kwargs.pop("request", None)
         # All or nothing: a row that fails validation rolls the whole import back too.
@@ -418,6 +699,17 @@ class RecordImportExportMixin(ImportExportMixin):
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
+        result = (context or {}).get("result")
+        if result is not None:
+            context["status_warnings"] = status_warnings(result, self.model)
+            confirm_form = context.get("confirm_form")
+            if confirm_form is not None:
+                confirm_form.initial["preview"] = PreviewConfirmForm.sign(
+                    request.user,
+                    self.model,
+                    confirm_form.initial["import_file_name"],
+                    result.decisions,
+                )
         if context is not None and not context.get("fields_list"):
             # A file that could not be read: still say which columns are expected.
             context["fields_list"] = [
@@ -444,9 +736,38 @@ class RecordImportExportMixin(ImportExportMixin):
         ]
         return queryset.select_related(*related)
 
+    def process_import(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_confirm_form(request)
+            if not form.is_valid():
+                # A forged, foreign or stale confirmation: say so, and start again.
+                problems = [message for messages_ in form.errors.values() for message in messages_]
+                messages.error(request, f"Nothing was imported: {' '.join(problems)}")
+                return HttpResponseRedirect(self.import_url())
+        return super().process_import(request, **kwargs)
+
+    def import_url(self):
+        return reverse(
+            "admin:{}_{}_import".format(*self.get_model_info()),
+            current_app=self.admin_site.name,
+        )
+
     def process_result(self, result, request):
+        conflicts = [row for row in result.rows if getattr(row, "conflict", None)]
+        if conflicts:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Nothing was imported",
+                "opts": self.model._meta,
+                "conflicts": conflicts,
+                "import_url": self.import_url(),
+            }
+            return TemplateResponse(
+                request, "admin/museum/import_conflicts.html", context, status=409
+            )
         if result.has_errors() or result.has_validation_errors():
-            # The records changed between the preview and the commit: nothing was written.
+            # A row that fails only at the commit (a linked record deleted since the preview):
+            # nothing was written.
             problems = [
                 f"row {row.number}: {problem}"
                 for row in result.rows
@@ -455,10 +776,5 @@ class RecordImportExportMixin(ImportExportMixin):
             problems += [str(error.error) for error in result.base_errors]
             shown = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
             messages.error(request, f"Nothing was imported: {shown}")
-            return HttpResponseRedirect(
-                reverse(
-                    "admin:{}_{}_import".format(*self.get_model_info()),
-                    current_app=self.admin_site.name,
-                )
-            )
+            return HttpResponseRedirect(self.import_url())
         return super().process_result(result, request)

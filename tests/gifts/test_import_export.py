@@ -6,15 +6,19 @@ changelist (museum.imports, gifts.resources, donors.resources).
 import csv
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from donors.models import Donor
+from exhibitions.models import Showroom
 from gifts import search
 from gifts.models import Gift, Occasion
 from museum.models import CollectionState
@@ -480,3 +484,212 @@ def test_other_unique_fields_are_still_checked(registrar_client, records):
     response = dry_run(registrar_client, occasions, model="occasion")
     [row] = response.context["result"].rows
     assert row.problems == ["name: Occasion with this Name already exists."]
+
+
+# The commit re-checks what the preview decided: records created, changed or deleted by someone
+# else in between are conflicts, and then nothing is written.
+
+
+def conflicts_on(response):
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Nothing was imported" in page
+    return page
+
+
+def test_a_record_changed_since_the_preview_is_a_conflict(registrar_client, records, curator):
+    preview = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    # Meanwhile a curator edits the gift the file updates.
+    records.title = "Sèvres vase, restored"
+    records.updated_by = curator
+    records.save()
+    before = snapshot()
+    page = conflicts_on(confirm(registrar_client, preview))
+    assert "Changed by someone else since the preview." in page
+    [row] = confirm_rows(page)
+    assert row[:3] == ["2", "IFE-0001", "Changed by someone else since the preview."]
+    assert row[3] == "curator"
+    assert row[4] == records.updated.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M")
+    assert snapshot() == before
+    assert not Gift.objects.filter(accession_number="IFE-0002").exists()
+
+
+def test_a_record_created_since_the_preview_is_a_conflict(registrar_client, records, curator):
+    preview = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    GiftFactory(accession_number="IFE-0002", title="Tea set", created_by=curator, status="draft")
+    before = snapshot()
+    page = conflicts_on(confirm(registrar_client, preview))
+    [row] = confirm_rows(page)
+    assert row[:4] == ["3", "IFE-0002", "Created by someone else since the preview.", "curator"]
+    assert snapshot() == before
+    assert Gift.objects.get(accession_number="IFE-0002").title == "Tea set"
+
+
+def test_a_change_without_save_or_a_deletion_is_a_conflict_too(registrar_client, records):
+    preview = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    # A queryset update moves no timestamp: the fingerprint of the stored columns still differs.
+    Gift.objects.filter(pk=records.pk).update(note="Checked in the store")
+    page = conflicts_on(confirm(registrar_client, preview))
+    assert confirm_rows(page)[0][:3] == [
+        "2",
+        "IFE-0001",
+        "Changed by someone else since the preview.",
+    ]
+    preview = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    records.delete()
+    page = conflicts_on(confirm(registrar_client, preview))
+    assert confirm_rows(page)[0][:3] == [
+        "2",
+        "IFE-0001",
+        "Deleted by someone else since the preview.",
+    ]
+    assert not Gift.objects.filter(accession_number__in=["IFE-0001", "IFE-0002"]).exists()
+
+
+def test_a_change_to_a_record_the_file_does_not_name_is_no_conflict(registrar_client, records):
+    other = GiftFactory(accession_number="IFE-0009")
+    preview = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    other.title = "Another title"
+    other.save()
+    with CaptureQueriesContext(connection) as queries:
+        response = confirm(registrar_client, preview)
+    assert response.status_code == 302
+    # Where the database can, the records the file names are locked until the commit ends.
+    locked = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
+    assert len(locked) == (1 if connection.features.has_select_for_update else 0)
+    assert Gift.objects.get(accession_number="IFE-0001").title == "Sèvres vase with gilding"
+    assert Gift.objects.filter(accession_number="IFE-0002").exists()
+
+
+def confirm_rows(page):
+    """The cells of the conflicts table, row by row."""
+    table = page.split('<table class="import-conflicts">')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    return [
+        [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", tr, re.S)]
+        for tr in body.split("</tr>")[:-1]
+    ]
+
+
+def test_a_forged_or_borrowed_confirmation_writes_nothing(registrar_client, client, records):
+    preview = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    form = preview.context["confirm_form"]
+    data = {name: form[name].value() for name in form.fields}
+    url = reverse("admin:gifts_gift_process_import")
+    for forged in [data["preview"][:-2] + "xx", "", "not a token"]:
+        response = registrar_client.post(url, {**data, "preview": forged})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("admin:gifts_gift_import")
+    message = str(list(response.wsgi_request._messages)[-1])
+    assert message.startswith("Nothing was imported")
+    # Another registrar cannot confirm this registrar's preview.
+    other = UserFactory(username="other-registrar", is_staff=True)
+    other.groups.add(Group.objects.get(name="Curator"))
+    grant_import(other)
+    client.force_login(other)
+    response = client.post(url, data)
+    assert response["Location"] == reverse("admin:gifts_gift_import")
+    message = str(list(response.wsgi_request._messages)[-1])
+    assert "does not match a preview of yours" in message
+    assert Gift.objects.get(accession_number="IFE-0001").title == "Sèvres vase"
+    assert not Gift.objects.filter(accession_number="IFE-0002").exists()
+
+
+# The preview lists, for each updated record, what changes from what to what, and warns in words
+# about status changes.
+
+
+def test_the_preview_lists_each_change_in_words(registrar_client, records):
+    response = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    rows = {row.number: row for row in response.context["result"].rows}
+    assert rows[2].changes == [
+        ("title", "Sèvres vase", "Sèvres vase with gilding"),
+        ("date received", "1985-06-01", "1981-06-01"),
+        ("status", "Draft", "Published"),
+        ("occasion", "(empty)", "State visit of 1981"),
+        ("showroom", "(empty)", str(Showroom.objects.get(code="R-101"))),
+        ("on display", "no", "yes"),
+    ]
+    assert rows[3].changes == []  # a new record: the row itself is the change
+    page = response.content.decode()
+    assert "title: Sèvres vase → Sèvres vase with gilding" in page
+    assert "status: Draft → Published" in page
+    # Unchanged fields (the donor, the country, the category...) are not listed.
+    assert "donor:" not in page and "category:" not in page
+
+
+def test_the_preview_names_linked_records_and_choices(registrar_client, records):
+    germany = CountryFactory(code="DEU", name="Germany")
+    donors = csv_file(
+        [["francois-mitterrand", "François Mitterrand", "party_or_organisation", "DEU"]],
+        header=["slug", "name", "kind", "country"],
+    )
+    response = dry_run(registrar_client, donors, model="donor", app="donors")
+    [row] = response.context["result"].rows
+    kind = Donor._meta.get_field("kind")
+    labels = dict(kind.flatchoices)
+    assert row.changes == [
+        (
+            "kind",
+            str(labels[Donor.objects.get().kind]),
+            str(labels["party_or_organisation"]),
+        ),
+        ("country", "France", str(germany)),
+    ]
+    # Donors have no status here: no warning, whatever the model.
+    assert response.context["status_warnings"] == []
+
+
+@pytest.fixture
+def published(records):
+    for number in (11, 12, 13):
+        GiftFactory(accession_number=f"IFE-{number:04d}", status="published")
+
+
+def status_row(accession_number, status):
+    return [accession_number, status]
+
+
+def test_the_preview_warns_about_status_changes(registrar_client, published):
+    rows = [
+        status_row("IFE-0011", "draft"),
+        status_row("IFE-0012", "draft"),
+        status_row("IFE-0013", "review"),
+        status_row("IFE-0001", "published"),
+    ]
+    response = dry_run(registrar_client, csv_file(rows, header=["accession_number", "status"]))
+    page = response.content.decode()
+    assert "2 published gifts would return to draft." in page
+    assert "1 published gift would return to in review." in page
+    assert "1 gift would be published." in page
+    assert response.context["status_warnings"] == [
+        "2 published gifts would return to draft",
+        "1 published gift would return to in review",
+        "1 gift would be published",
+    ]
+    assert "confirm_form" in response.context
+
+
+def test_the_preview_warns_about_new_records_published_at_once(registrar_client, records):
+    response = dry_run(registrar_client, csv_file([CREATE_ROW, bad_row("status", "published")]))
+    assert response.context["status_warnings"] == []  # the second row has IFE-0002 twice
+    published_row = bad_row("status", "published")
+    published_row[0] = "IFE-0003"
+    response = dry_run(registrar_client, csv_file([CREATE_ROW, published_row]))
+    assert response.context["status_warnings"] == ["1 new gift would be published"]
+
+
+def test_without_the_publish_permission_there_is_nothing_to_warn_about(client, published):
+    cataloguer = UserFactory(username="cataloguer", is_staff=True)
+    cataloguer.groups.add(Group.objects.get(name="Cataloguer"))
+    grant_import(cataloguer)
+    client.force_login(cataloguer)
+    rows = [status_row("IFE-0011", "draft"), status_row("IFE-0001", "published")]
+    response = dry_run(client, csv_file(rows, header=["accession_number", "status"]))
+    assert response.context["status_warnings"] == []
+    problems = [row.problems for row in response.context["result"].rows]
+    assert problems == [
+        ["status: This record is no longer a draft: only a curator may change it."],
+        ["status: Only a curator may publish a record."],
+    ]
+    assert "confirm_form" not in response.context
