@@ -594,6 +594,12 @@ def gift_image_path(instance, filename):
     return f"gifts/{instance.gift.accession_number}/{filename}"
 
 
+class GiftImageQuerySet(models.QuerySet):
+    def published(self):
+        """Images visitors may see: those of published gifts (gifts.media serves only these)."""
+        return self.filter(gift__status=PublicationStatus.PUBLISHED)
+
+
 class GiftImage(models.Model):
     """A photograph of a gift. Alt text is required: every image must be describable."""
 
@@ -620,6 +626,8 @@ class GiftImage(models.Model):
         editable=False,
         help_text="Smaller WebP copies by width, made once when the image is saved.",
     )
+
+    objects = GiftImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]

@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.urls import path
 
-from gifts import views
+from gifts import media, views
 
 app_name = "gifts"
 
@@ -13,3 +14,10 @@ urlpatterns = [
     path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader"),
     path("occasions/", views.OccasionTimelineView.as_view(), name="occasions"),
 ]
+
+if settings.MEDIA_STORAGE == "filesystem":
+    # Uploaded images, only those a visitor may see (gifts.media). Object storage (S3) serves its
+    # files from the bucket's own address instead.
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", media.serve, name="media")
+    )

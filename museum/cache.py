@@ -56,6 +56,9 @@ class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.admin_prefix = "/" + settings.ADMIN_URL
+        # Uploaded images are checked on every request (gifts.media): a kept copy would outlive
+        # the gift's unpublishing.
+        self.media_prefix = "/" + settings.MEDIA_URL.lstrip("/")
 
     def __call__(self, request):
         token = _request_memo.set({})
@@ -120,7 +123,7 @@ class PublicPageCacheMiddleware:
             settings.PUBLIC_PAGE_CACHE_SECONDS > 0
             and request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and not request.path.startswith(self.admin_prefix)
+            and not request.path.startswith((self.admin_prefix, self.media_prefix))
             and request.path not in NEVER_CACHED
         )
 

@@ -217,8 +217,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
-# Uploaded media: on disk, served by the reverse proxy in production (deploy/nginx), or in
-# S3-compatible object storage when several app servers must share it (MEDIA_STORAGE=s3).
+# Uploaded media: on disk, served after a permission check (MEDIA_ACCEL_REDIRECT below), or in
+# S3-compatible object storage when several app servers must share it (MEDIA_STORAGE=s3), which
+# serves files itself: there a draft's image is not protected (README, "Uploaded media").
 # Credentials come from the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables.
 MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem")
 if MEDIA_STORAGE == "s3":
@@ -262,9 +263,11 @@ GIFT_IMAGE_MAX_PIXELS = 40_000_000  # 8000 × 5000; bigger pictures are refused
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
-# Uploaded media goes through Django only on a development or demo server; a production
-# deployment serves it from the reverse proxy.
-SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", not PRODUCTION)
+# Uploaded media on disk goes through a permission check (gifts.media: a draft's images are 404
+# to visitors). In production the check answers with X-Accel-Redirect to nginx's internal
+# location (deploy/nginx), which sends the file; otherwise Django sends it.
+MEDIA_ACCEL_REDIRECT = env_bool("DJANGO_MEDIA_ACCEL_REDIRECT", PRODUCTION)
+MEDIA_ACCEL_LOCATION = "/protected-media/"
 
 # Where the admin lives; an operator may move it.
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")

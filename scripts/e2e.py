@@ -22,7 +22,6 @@ import csv
 import dataclasses
 import http.client
 import http.cookies
-import io
 import json
 import os
 import re
@@ -41,7 +40,6 @@ from pathlib import Path
 
 import psycopg
 import redis
-from PIL import Image
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -530,38 +528,173 @@ def check_static(client, hashed):
     return True, f"{path}: {', '.join(seen)}; Cache-Control {cache}"
 
 
-def check_media(client, media_root):
-    folder = media_root / "gifts" / "E2E-0001"
-    folder.mkdir(parents=True, exist_ok=True)
+# Two gifts of the collection get a photograph each, uploaded as the admin stores one (renditions
+# made); one of them is then a draft. A curator account lets the check sign in.
+MEDIA_SETUP = r"""
+import io, json
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from gifts.images import clean_upload
+from gifts.models import Gift, GiftImage
+from museum.models import PublicationStatus
+
+def photograph(colour):
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (180, 40, 40)).save(buffer, format="PNG")
-    (folder / "e2e.png").write_bytes(buffer.getvalue())
-    answer = client.get("/media/gifts/E2E-0001/e2e.png")
+    Image.new("RGB", (700, 500), colour).save(buffer, format="PNG")
+    return clean_upload(SimpleUploadedFile("e2e.png", buffer.getvalue(), "image/png"))
+
+names = {}
+gifts = Gift.objects.published().exclude(accession_number=%(keep)r).order_by("-accession_number")
+for kind, gift, colour in zip(["published", "draft"], gifts[:2], [(180, 40, 40), (40, 40, 180)]):
+    image = GiftImage.objects.create(gift=gift, image=photograph(colour), alt_text="A red box")
+    if kind == "draft":
+        gift.status = PublicationStatus.DRAFT
+        gift.save()
+    names[kind] = {
+        "gift": gift.accession_number,
+        "files": [image.image.name, *image.renditions["widths"].values()],
+    }
+get_user_model().objects.create_user(
+    "e2e-curator", password=%(password)r, is_staff=True, is_superuser=True
+)
+print("MEDIA" + json.dumps(names))
+"""
+
+MEDIA_UNPUBLISH = r"""
+from gifts.models import Gift
+from museum.models import PublicationStatus
+gift = Gift.objects.get(accession_number=%(gift)r)
+gift.status = PublicationStatus.DRAFT
+gift.save()
+"""
+
+
+def manage_shell(env, script):
+    done = subprocess.run(
+        [str(BIN / "python"), "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py shell: {done.stderr.strip().splitlines()[-1:]}")
+    return done.stdout
+
+
+def signed_in(client, username, password):
+    """`client` signed in to the admin, or an error saying why not."""
+    login = f"/{ADMIN_URL}login/"
+    page = client.get(login)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    if not token:
+        raise RuntimeError(f"GET {login}: {page.status}, no CSRF token")
+    form = {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password}
+    answer = client.request(
+        "POST",
+        login,
+        body=urllib.parse.urlencode({**form, "next": f"/{ADMIN_URL}"}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": client.origin,
+            "Referer": client.origin + login,
+        },
+    )
+    if answer.status != 302:
+        raise RuntimeError(f"signing in: {answer.status}")
+    return client
+
+
+def media_answers(client, media_root, files, *, headers=None):
+    """For each stored file: (status, problems) of GET /media/<name> through nginx."""
+    answers = []
+    for name in files:
+        answer = client.get(f"/media/{name}", headers=headers)
+        problems = []
+        if answer.status == 200:
+            kind = "image/png" if name.endswith(".png") else "image/webp"
+            if answer.header("Content-Type") != kind:
+                problems.append(f"Content-Type {answer.header('Content-Type')!r}")
+            if answer.body != (media_root / name).read_bytes():
+                problems.append("not the file on disk")
+            if answer.header("X-Content-Type-Options") != "nosniff":
+                problems.append("no nosniff")
+            if "sandbox" not in answer.header("Content-Security-Policy"):
+                problems.append(f"CSP {answer.header('Content-Security-Policy')!r}")
+            if "no-cache" not in answer.header("Cache-Control"):
+                problems.append(f"Cache-Control {answer.header('Cache-Control')!r}")
+            if not answer.header("ETag") or answer.header("X-Accel-Redirect"):
+                problems.append("no ETag, or the X-Accel-Redirect header leaked")
+        answers.append((name, answer, problems))
+    return answers
+
+
+def check_media(client, site, keep):
+    """
+    Uploaded images through nginx: a published gift's image and renditions are 200 (Django's
+    check, then nginx sends the file), a draft's are 404 to visitors and 200 to a curator,
+    and after the published gift is unpublished its files are 404 too.
+    """
+    media_root = site.media
+    password = secrets.token_urlsafe(16)
+    output = manage_shell(site.env, MEDIA_SETUP % {"keep": keep, "password": password})
+    names = json.loads(output.split("MEDIA", 1)[1])
+    published, draft = names["published"], names["draft"]
     problems = []
-    if answer.status != 200:
-        problems.append(f"status {answer.status}")
-    if answer.header("Content-Type") != "image/png":
-        problems.append(f"Content-Type {answer.header('Content-Type')!r}")
-    if answer.body != buffer.getvalue() and answer.status == 200:
-        problems.append("not the file on disk")
-    if answer.header("X-Content-Type-Options") != "nosniff":
-        problems.append("no X-Content-Type-Options: nosniff")
-    if "sandbox" not in answer.header("Content-Security-Policy"):
-        problems.append(f"CSP {answer.header('Content-Security-Policy')!r}")
-    if not answer.header("Cache-Control"):
-        problems.append("no Cache-Control")
-    listing = client.get("/media/gifts/E2E-0001/")
-    if listing.status == 200 or b"e2e.png" in listing.body:
-        problems.append(f"the folder is listed ({listing.status})")
-    missing = client.get("/media/gifts/E2E-0001/nothing.png")
-    if missing.status != 404:
-        problems.append(f"a missing file gives {missing.status}")
+
+    def expect(answers, status, who):
+        for name, answer, wrong in answers:
+            if answer.status != status:
+                problems.append(f"{who}: {name} {answer.status}, wanted {status}")
+            problems.extend(f"{who}: {name}: {problem}" for problem in wrong)
+
+    shown = media_answers(client, media_root, published["files"])
+    expect(shown, 200, "published")
+    first = shown[0][1]
+    revalidate = {"If-None-Match": first.header("ETag")}
+    again = client.get(f"/media/{published['files'][0]}", headers=revalidate)
+    if again.status != 304:
+        problems.append(f"a browser's copy revalidated: {again.status}, wanted 304")
+    expect(media_answers(client, media_root, draft["files"]), 404, "draft")
+    folder = media_root / "gifts" / published["gift"]
+    (folder / "stray.png").write_bytes((media_root / published["files"][0]).read_bytes())
+    odd = {
+        f"/media/gifts/{published['gift']}/stray.png": (404,),
+        f"/media/gifts/{published['gift']}/": (404,),
+        f"/media/gifts/{published['gift']}/nothing.png": (404,),
+        f"/protected-media/{published['files'][0]}": (404,),
+        "/media/gifts/%2e%2e/%2e%2e/etc/passwd": (400, 404),
+        "/media/../gunicorn.conf.py": (400, 404),  # nginx refuses to climb above /
+    }
+    for path, wanted in odd.items():
+        status = client.get(path).status
+        if status not in wanted:
+            problems.append(f"{path}: {status}, wanted {' or '.join(map(str, wanted))}")
+
+    curator = signed_in(Client(client.http_port, client.https_port), "e2e-curator", password)
+    staff = media_answers(curator, media_root, draft["files"])
+    expect(staff, 200, "a curator, the draft")
+    private = staff[0][1].header("Cache-Control")
+    if "private" not in private:
+        problems.append(f"a draft shown to a curator is cacheable: {private!r}")
+
+    manage_shell(site.env, MEDIA_UNPUBLISH % {"gift": published["gift"]})
+    expect(media_answers(client, media_root, published["files"]), 404, "unpublished")
+    gone = client.get(f"/media/{published['files'][0]}", headers=revalidate)
+    if gone.status != 404:
+        problems.append(f"an unpublished image revalidated: {gone.status}, wanted 404")
     if problems:
         return False, "; ".join(problems)
     return True, (
-        f"200 image/png from disk, nosniff, CSP {answer.header('Content-Security-Policy')!r}, "
-        f"Cache-Control {answer.header('Cache-Control')!r}; folder {listing.status}, "
-        f"missing file {missing.status}"
+        f"{published['gift']}: {len(shown)} files 200 ({first.header('Content-Type')}, "
+        f"Cache-Control {first.header('Cache-Control')!r}, CSP "
+        f"{first.header('Content-Security-Policy')!r}), 304 with its ETag; draft "
+        f"{draft['gift']}: {len(draft['files'])} files 404, 200 to a curator ({private!r}); "
+        f"stray file, folder, missing file, /protected-media/, traversal refused; after "
+        f"unpublishing {published['gift']}: 404"
     )
 
 
@@ -1011,7 +1144,7 @@ def deploy(
 
 def deploy_and_check(report, tmp, processes, database):
     site = deploy(report, tmp, processes, f"postgres://postgres@127.0.0.1:5432/{database}")
-    client, prefix, acme, media = site.client, site.nginx_prefix, site.acme, site.media
+    client, prefix, acme = site.client, site.nginx_prefix, site.acme
     gunicorn_out, gunicorn_err = site.gunicorn_out, site.gunicorn_err
     http_port, https_port = client.http_port, client.https_port
     accession, title = first_received_gift()
@@ -1032,7 +1165,7 @@ def deploy_and_check(report, tmp, processes, database):
     report.run("security headers (404)", lambda: check_security_headers_404(client))
     report.run("request id", lambda: check_request_id(client))
     report.run("static file (whitenoise)", lambda: check_static(client, css))
-    report.run("media file (nginx)", lambda: check_media(client, media))
+    report.run("media files (nginx)", lambda: check_media(client, site, accession))
     report.run("http redirects to https", lambda: check_http_redirect(client))
     report.run("certbot challenge over http", lambda: check_acme(client, acme))
     report.run("admin login", lambda: check_admin_login(Client(http_port, https_port)))
