@@ -109,7 +109,9 @@ class DonorFilter(django_filters.FilterSet):
             donors = [o for o in donors if o.extra["country_id"] == country_id]
         if data.get("q"):
             matching = set(
-                self.filter_search(Donor.objects.all(), "q", data["q"]).values_list("id", flat=True)
+                self.filter_search(Donor.objects.public(), "q", data["q"]).values_list(
+                    "id", flat=True
+                )
             )
             donors = [o for o in donors if o.id in matching]
         if (data.get("sort") or DEFAULT_SORT) == "gifts":

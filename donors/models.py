@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from museum.history import HistoricalRecords
-from museum.models import AuditedModel, PublicationStatus
+from museum.models import AuditedModel, PublicationStatus, reached_by_published
 from museum.text import fold, language_tag
 
 
@@ -86,6 +86,10 @@ def donor_search_name(name, name_original):
 class DonorQuerySet(models.QuerySet):
     def documented(self):
         return self.filter(is_specimen=False)
+
+    def public(self):
+        """What visitors may see: reviewed donors that a published gift names."""
+        return self.filter(reached_by_published(self, "gifts"), status=PublicationStatus.PUBLISHED)
 
     def search(self, text):
         """Donors whose name, in English or in the original script, holds every word of the

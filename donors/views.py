@@ -44,7 +44,7 @@ class DonorListView(TemplateView):
     template_name = "donors/donor_list.html"
 
     def get(self, request, *args, **kwargs):
-        filterset = DonorFilter(request.GET, queryset=Donor.objects.all())
+        filterset = DonorFilter(request.GET, queryset=Donor.objects.public())
         context = {"filter": filterset, "errors": [], "page_error": "", "donors": []}
         if not filterset.is_valid():
             context["errors"] = [
@@ -71,8 +71,10 @@ class DonorListView(TemplateView):
             )
             return self.render_to_response(context, status=404)
 
-        by_slug = Donor.objects.select_related("country").in_bulk(
-            [slug for slug, _ in page], field_name="slug"
+        by_slug = (
+            Donor.objects.public()
+            .select_related("country")
+            .in_bulk([slug for slug, _ in page], field_name="slug")
         )
         donors = []
         for slug, count in page:
@@ -91,7 +93,7 @@ class DonorDetailView(DetailView):
 
     template_name = "donors/donor_detail.html"
     context_object_name = "donor"
-    queryset = Donor.objects.select_related("country")
+    queryset = Donor.objects.public().select_related("country")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -101,7 +103,7 @@ class DonorDetailView(DetailView):
         # thousands, which neither a page nor one IN (...) query should carry.
         per_occasion = dict(top_options(result, "occasion", TOP_OCCASIONS))
         occasions = sorted(
-            Occasion.objects.filter(pk__in=list(per_occasion)),
+            Occasion.objects.public().filter(pk__in=list(per_occasion)),
             key=lambda occasion: (occasion.start_date is None, occasion.start_date, occasion.name),
         )
         for occasion in occasions:
@@ -214,14 +216,14 @@ class CountryDetailView(DetailView):
 
 def export_donors(request, fmt):
     """The donor list's current results (same query string) as CSV or JSON, streamed."""
-    filterset = DonorFilter(request.GET, queryset=Donor.objects.all())
+    filterset = DonorFilter(request.GET, queryset=Donor.objects.public())
     if not filterset.is_valid():
         reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
         return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
     ranked = filterset.ranked()
     counts = dict(ranked)
     base = settings.SITE_URL
-    donors = Donor.objects.select_related("country")
+    donors = Donor.objects.public().select_related("country")
 
     def load(slugs):
         return donors.in_bulk(slugs, field_name="slug")

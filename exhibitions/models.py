@@ -5,6 +5,27 @@ from donors.models import Continent
 from museum.history import HistoricalRecords
 from museum.models import AuditedModel, PublicationStatus
 
+PUBLISHED = PublicationStatus.PUBLISHED
+
+
+class BuildingQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status=PUBLISHED)
+
+
+class FactQuerySet(models.QuerySet):
+    def public(self):
+        """Reviewed facts about the museum, or about a building visitors can see."""
+        return self.filter(
+            models.Q(building=None) | models.Q(building__status=PUBLISHED), status=PUBLISHED
+        )
+
+
+class ShowroomQuerySet(models.QuerySet):
+    def public(self):
+        """Reviewed rooms of a reviewed building."""
+        return self.filter(status=PUBLISHED, building__status=PUBLISHED)
+
 
 class Building(AuditedModel):
     """One of the exhibition's buildings; its figures are kept as facts with their sources."""
@@ -27,6 +48,7 @@ class Building(AuditedModel):
         "curator's review.",
     )
 
+    objects = BuildingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -87,6 +109,7 @@ class Fact(AuditedModel):
         "curator's review.",
     )
 
+    objects = FactQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -148,6 +171,7 @@ class Showroom(AuditedModel):
         "curator's review.",
     )
 
+    objects = ShowroomQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -22,10 +22,12 @@ VISITING_TOPIC = "visiting"
 
 def visit(request):
     """The museum's figures, then each building floor by floor with its rooms in tour order."""
-    facts = Fact.objects.select_related("source").order_by("order", "id")
-    rooms = Showroom.objects.select_related("country").order_by("floor", "tour_order", "code")
+    facts = Fact.objects.public().select_related("source").order_by("order", "id")
+    rooms = (
+        Showroom.objects.public().select_related("country").order_by("floor", "tour_order", "code")
+    )
     buildings = list(
-        Building.objects.prefetch_related(
+        Building.objects.public().prefetch_related(
             Prefetch("facts", queryset=facts), Prefetch("showrooms", queryset=rooms)
         )
     )
@@ -52,7 +54,7 @@ def showroom(request, slug):
     gifts.listing, so the page and the filtered listing it links to agree.
     """
     # The whole tour is a few hundred rooms at most: one query finds the room and its neighbours.
-    tour = list(Showroom.objects.select_related("building", "country").order_by(*TOUR))
+    tour = list(Showroom.objects.public().select_related("building", "country").order_by(*TOUR))
     position = next((i for i, room in enumerate(tour) if room.slug == slug), None)
     if position is None:
         raise Http404("There is no such showroom.")

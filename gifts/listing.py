@@ -197,9 +197,9 @@ class Collection:
         add("country", country_rows, columns.pop("country_id"))
         donor_rows = [
             (i, Option(slug, name, i, {"kind": kind, "country_id": country_id}))
-            for i, slug, name, kind, country_id in Donor.objects.values_list(
-                "id", "slug", "name", "kind", "country_id"
-            ).iterator()
+            for i, slug, name, kind, country_id in Donor.objects.public()
+            .values_list("id", "slug", "name", "kind", "country_id")
+            .iterator()
         ]
         add("donor", donor_rows, columns.pop("donor_id"))
         add(
@@ -214,20 +214,22 @@ class Collection:
             "occasion",
             [
                 (i, Option(slug, name, i))
-                for i, slug, name in Occasion.objects.values_list("id", "slug", "name").iterator()
+                for i, slug, name in Occasion.objects.public()
+                .values_list("id", "slug", "name")
+                .iterator()
             ],
             columns.pop("occasion_id"),
         )
         showroom_rows = [
             (i, Option(slug, f"{code} {name}", i, {"building_id": building, "floor": floor}))
-            for i, slug, code, name, building, floor in Showroom.objects.values_list(
+            for i, slug, code, name, building, floor in Showroom.objects.public().values_list(
                 "id", "slug", "code", "name", "building_id", "floor"
             )
         ]
         add("showroom", showroom_rows, columns.pop("showroom_id"), "In storage")
         building_rows = [
             (i, Option(slug, name, i))
-            for i, slug, name in Building.objects.values_list("id", "slug", "name")
+            for i, slug, name in Building.objects.public().values_list("id", "slug", "name")
         ]
         building_ids = sorted(i for i, _ in building_rows)
 

@@ -7,7 +7,13 @@ from django.urls import reverse
 
 from donors.models import Donor
 from museum.history import HistoricalRecords
-from museum.models import AuditedModel, DatePrecision, PublicationStatus, format_partial_date
+from museum.models import (
+    AuditedModel,
+    DatePrecision,
+    PublicationStatus,
+    format_partial_date,
+    reached_by_published,
+)
 from museum.text import slugify_name
 
 
@@ -94,6 +100,19 @@ class Category(models.Model):
 class OccasionQuerySet(models.QuerySet):
     def documented(self):
         return self.filter(is_specimen=False)
+
+    def public(self):
+        """What visitors may see: reviewed occasions at which a published gift changed hands."""
+        return self.filter(reached_by_published(self, "gifts"), status=PublicationStatus.PUBLISHED)
+
+
+class SourceQuerySet(models.QuerySet):
+    def public(self):
+        """What visitors may see: reviewed sources cited by a published gift or fact."""
+        cited = reached_by_published(self, "citations", gift__status=PublicationStatus.PUBLISHED)
+        return self.filter(
+            cited | reached_by_published(self, "facts"), status=PublicationStatus.PUBLISHED
+        )
 
 
 class Occasion(AuditedModel):
@@ -193,6 +212,7 @@ class Source(AuditedModel):
         "curator's review.",
     )
 
+    objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

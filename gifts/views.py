@@ -15,6 +15,7 @@ from gifts.cards import card_html
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
 from museum import charts, exports
+from museum.models import PublicationStatus
 from museum.query import whole_number
 from museum.site import absolute_url, json_for_script
 
@@ -144,12 +145,35 @@ class GiftDetailView(DetailView):
             "resolutions",
             # Without an order: sorting by accession number made SQLite walk that index over
             # every gift instead of looking the few answers up (31 ms at 115,000 gifts).
-            Prefetch("answered_by", queryset=Gift.objects.order_by()),
-            Prefetch("citations", queryset=Citation.objects.select_related("source")),
         )
-        if self.request.user.is_staff:
-            return gifts
-        return gifts.published()
+        answers, citations = Gift.objects.order_by(), Citation.objects.select_related("source")
+        if not self.request.user.is_staff:
+            # A visitor sees no trace of a draft: not the gift given in return, nor a source
+            # still waiting for review.
+            answers = answers.published()
+            citations = citations.filter(source__status=PublicationStatus.PUBLISHED)
+            gifts = gifts.published()
+        return gifts.prefetch_related(
+            # Without an order: sorting by accession number made SQLite walk that index over
+            # every gift instead of looking the few answers up (31 ms at 115,000 gifts).
+            Prefetch("answered_by", queryset=answers),
+            Prefetch("citations", queryset=citations),
+        )
+
+    def get_object(self, queryset=None):
+        gift = super().get_object(queryset)
+        if not self.request.user.is_staff:
+            # The records a published gift points at are reviewed with it (museum.workflow),
+            # but one unpublished later must not show through this page.
+            published = PublicationStatus.PUBLISHED
+            if gift.reciprocal_of_id and gift.reciprocal_of.status != published:
+                gift.reciprocal_of = None
+            room = gift.showroom
+            if room is not None and {room.status, room.building.status} != {published}:
+                gift.showroom = None
+            if gift.occasion_id and gift.occasion.status != published:
+                gift.occasion = None
+        return gift
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -345,9 +369,8 @@ class OccasionTimelineView(TemplateView):
     def get(self, request, *args, **kwargs):
         by_decade = dict(
             # The cast makes the division a whole-number one on PostgreSQL too.
-            Occasion.objects.annotate(
-                decade=Cast(ExtractYear("start_date"), IntegerField()) / 10 * 10
-            )
+            Occasion.objects.public()
+            .annotate(decade=Cast(ExtractYear("start_date"), IntegerField()) / 10 * 10)
             .values_list("decade")
             .annotate(n=Count("id"))
             .order_by("decade")
@@ -363,7 +386,7 @@ class OccasionTimelineView(TemplateView):
                 raise Http404("There are no occasions in that decade.")
         else:
             decade = decades[-1] if decades else None
-        occasions = Occasion.objects.order_by("start_date", "name")
+        occasions = Occasion.objects.public().order_by("start_date", "name")
         if decade is None:
             occasions = occasions.filter(start_date__isnull=True)
         else:

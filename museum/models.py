@@ -79,6 +79,18 @@ def refresh_planner_statistics(*models):
             cursor.execute("ANALYZE")
 
 
+def reached_by_published(queryset, relation, **through):
+    """
+    A condition on queryset's rows: a published record points at the row through the reverse
+    relation named (a donor's "gifts"). Donors, occasions and sources are public only while a
+    published record uses them; an EXISTS on the foreign key's index, in the same query.
+    """
+    field = queryset.model._meta.get_field(relation)
+    lookup = {field.field.name: models.OuterRef("pk")}
+    condition = through or {"status": PublicationStatus.PUBLISHED}
+    return models.Exists(field.related_model._base_manager.filter(**lookup, **condition))
+
+
 class CollectionState(models.Model):
     """
     One row whose version goes up whenever anything a visitor can see changes. Each web worker

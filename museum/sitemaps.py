@@ -77,7 +77,7 @@ SITEMAPS = {
     "gifts": GiftSitemap,
     "leaders": RecordSitemap(Leader.objects.all()),
     "countries": RecordSitemap(Country.objects.documented()),
-    "donors": RecordSitemap(Donor.objects.documented().only("slug")),
-    "showrooms": RecordSitemap(Showroom.objects.only("slug")),
+    "donors": RecordSitemap(Donor.objects.public().documented().only("slug")),
+    "showrooms": RecordSitemap(Showroom.objects.public().only("slug")),
     "exhibitions": RecordSitemap(Exhibition.objects.published().only("slug")),
 }

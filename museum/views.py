@@ -54,7 +54,11 @@ def home(request):
 
 def museum_facts():
     """The home page's facts about the whole museum: [{topic, fact, others}], others disagreeing."""
-    facts = Fact.objects.filter(building=None, topic__in=HOME_FACT_TOPICS).select_related("source")
+    facts = (
+        Fact.objects.public()
+        .filter(building=None, topic__in=HOME_FACT_TOPICS)
+        .select_related("source")
+    )
     by_topic = {}
     for fact in facts:
         by_topic.setdefault(fact.topic, []).append(fact)

@@ -36,6 +36,7 @@ class DonorFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"donor-{n}")
     kind = Donor.Kind.HEAD_OF_STATE
     country = factory.SubFactory(CountryFactory)
+    status = PublicationStatus.PUBLISHED
 
 
 class LeaderFactory(factory.django.DjangoModelFactory):
@@ -64,6 +65,7 @@ class OccasionFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Occasion {n}")
     slug = factory.Sequence(lambda n: f"occasion-{n}")
+    status = PublicationStatus.PUBLISHED
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -74,6 +76,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     publisher = "Reuters"
     title = factory.Sequence(lambda n: f"Report {n}")
     kind = Source.Kind.WIRE
+    status = PublicationStatus.PUBLISHED
 
 
 class BuildingFactory(factory.django.DjangoModelFactory):
@@ -83,6 +86,7 @@ class BuildingFactory(factory.django.DjangoModelFactory):
 
     name = "Kim Il Sung building"
     slug = "kim-il-sung-building"
+    status = PublicationStatus.PUBLISHED
 
 
 class ShowroomFactory(factory.django.DjangoModelFactory):
@@ -94,6 +98,7 @@ class ShowroomFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Room {n}")
     slug = factory.Sequence(lambda n: f"r-{n:03d}")
     theme = Showroom.Theme.CONTINENT
+    status = PublicationStatus.PUBLISHED
 
 
 class GiftFactory(factory.django.DjangoModelFactory):

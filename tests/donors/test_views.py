@@ -317,12 +317,18 @@ def test_a_donor_page_shows_the_newest_24_gifts(client, db):
     assertNotContains(page, "Draft gift")
 
 
-def test_a_donor_without_published_gifts_still_has_a_page(client, db):
+def test_a_donor_without_published_holdings_has_a_page_only_when_a_published_gift_names_them(
+    client, db
+):
     donor = DonorFactory(name="Quiet donor", country=None)
     GiftFactory(
         donor=donor, country=CountryFactory(), status=PublicationStatus.DRAFT, donor_title="Consul"
     )
+    # Only a draft names the donor: not public.
+    assert client.get(reverse("donors:detail", args=[donor.slug])).status_code == 404
 
+    # A published gift the leader gave them makes them public, with no holdings to list.
+    GiftFactory(donor=donor, country=CountryFactory(), direction="given")
     page = client.get(reverse("donors:detail", args=[donor.slug]))
 
     assert page.status_code == 200

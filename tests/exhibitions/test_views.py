@@ -167,8 +167,12 @@ def test_the_visit_page_runs_the_same_queries_however_big_the_museum(
     building = BuildingFactory(name="Annex", slug="annex", order=3)
     source = SourceFactory()
     for number in range(5):
-        Fact.objects.create(building=building, topic=f"Topic {number}", value="1", source=source)
-        Fact.objects.create(topic=f"Museum topic {number}", value="2", source=source)
+        Fact.objects.create(
+            building=building, topic=f"Topic {number}", value="1", source=source, status="published"
+        )
+        Fact.objects.create(
+            topic=f"Museum topic {number}", value="2", source=source, status="published"
+        )
         room_with_gifts(2, building=building, floor=number + 1)
     client.get(url)
     with django_assert_num_queries(5):
