@@ -15,7 +15,7 @@ from gifts.cards import card_html
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
 from museum import charts, exports
-from museum.models import PublicationStatus
+from museum.models import PublicationStatus, format_partial_date
 from museum.query import whole_number
 from museum.site import absolute_url, json_for_script
 
@@ -248,24 +248,106 @@ class GiftDetailView(DetailView):
         return data
 
 
-EXPORT_FIELDS = [
-    ("accession_number", lambda g: g.accession_number),
-    ("title", lambda g: g.title),
-    ("recipient", lambda g: g.recipient),
-    ("donor", lambda g: g.donor.name),
-    ("donor_title", lambda g: g.donor_title),
-    ("donor_kind", lambda g: g.donor_kind),
-    ("country", lambda g: g.country.name),
-    ("country_code", lambda g: g.country.code),
-    ("date", lambda g: g.display_date),
-    ("date_note", lambda g: g.date_note),
-    ("occasion", lambda g: g.occasion.name if g.occasion_id else ""),
-    ("category", lambda g: g.category.name),
-    ("showroom", lambda g: str(g.showroom) if g.showroom_id else ""),
-    ("on_display", lambda g: g.on_display),
-    ("sanctions", lambda g: g.sanctions),
-    ("confidence", lambda g: g.confidence),
+EXPORT_COLUMNS = [
+    "accession_number",
+    "title",
+    "recipient",
+    "donor",
+    "donor_title",
+    "donor_kind",
+    "country",
+    "country_code",
+    "date",
+    "date_note",
+    "occasion",
+    "category",
+    "showroom",
+    "on_display",
+    "sanctions",
+    "confidence",
+    "url",
 ]
+# Read as plain values, not model instances: building a Gift and its six linked records for
+# each row was nine tenths of an export's time.
+EXPORT_VALUES = [
+    "id",
+    "accession_number",
+    "title",
+    "leader__name",
+    "recipient_institution",
+    "donor__name",
+    "donor_title",
+    "donor_kind",
+    "country__name",
+    "country__code",
+    "date_received",
+    "date_precision",
+    "date_note",
+    "occasion__name",
+    "category__name",
+    "showroom__code",
+    "showroom__name",
+    "on_display",
+    "sanctions",
+    "confidence",
+]
+
+
+def export_record(values, gift_url):
+    (
+        _,
+        accession_number,
+        title,
+        leader,
+        institution,
+        donor,
+        donor_title,
+        donor_kind,
+        country,
+        country_code,
+        date_received,
+        date_precision,
+        date_note,
+        occasion,
+        category,
+        showroom_code,
+        showroom_name,
+        on_display,
+        sanctions,
+        confidence,
+    ) = values
+    return {
+        "accession_number": accession_number,
+        "title": title,
+        "recipient": leader if leader is not None else institution,
+        "donor": donor,
+        "donor_title": donor_title,
+        "donor_kind": donor_kind,
+        "country": country,
+        "country_code": country_code,
+        "date": format_partial_date(date_received, date_precision),
+        "date_note": date_note,
+        "occasion": occasion or "",
+        "category": category,
+        "showroom": f"{showroom_code} {showroom_name}" if showroom_code else "",
+        "on_display": on_display,
+        "sanctions": sanctions,
+        "confidence": confidence,
+        "url": gift_url(accession_number),
+    }
+
+
+def detail_url_maker(base):
+    """accession number -> the gift's absolute address, as get_absolute_url() gives it, without
+    resolving the URL pattern once per row."""
+    marker = "ACCESSION-NUMBER"
+    prefix, suffix = reverse("gifts:detail", kwargs={"accession_number": marker}).split(marker)
+    prefix = base + prefix
+    return lambda accession_number: prefix + quote(accession_number, safe=URL_SAFE) + suffix
+
+
+# What reverse() leaves unquoted in a path (django.urls.resolvers, RFC 3986 sub-delims).
+URL_SAFE = "!$&'()*+,;=/~:@"
 
 
 def export(request, fmt):
@@ -275,20 +357,21 @@ def export(request, fmt):
     if not filterset.is_valid():
         reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
         return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
-    ids = collection.select(filterset.selection()).all_ids()
-    base = settings.SITE_URL
-    gifts = Gift.objects.select_related(
-        "leader", "donor", "country", "occasion", "category", "showroom"
-    )
+    result = collection.select(filterset.selection())
+    # The ids as the listing's numpy array, a chunk at a time: a list of a million Python ints
+    # would be 36 MB more.
+    ids = result.collection.ids[result.ordered_rows()]
+    gift_url = detail_url_maker(settings.SITE_URL)
+    values = Gift.objects.order_by().values_list(*EXPORT_VALUES)
+
+    def load(chunk):
+        return {row[0]: row for row in values.filter(pk__in=chunk)}
 
     def records():
-        for gift in exports.in_chunks(ids, gifts.in_bulk):
-            row = {name: value(gift) for name, value in EXPORT_FIELDS}
-            row["url"] = base + gift.get_absolute_url()
-            yield row
+        for row in exports.in_chunks(ids, load):
+            yield export_record(row, gift_url)
 
-    columns = [name for name, _ in EXPORT_FIELDS] + ["url"]
-    return exports.stream(fmt, columns, records(), "friendship-gifts")
+    return exports.stream(fmt, EXPORT_COLUMNS, records(), "friendship-gifts")
 
 
 def export_csv(request):

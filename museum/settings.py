@@ -262,6 +262,11 @@ GIFT_IMAGE_MAX_PIXELS = 40_000_000  # 8000 × 5000; bigger pictures are refused
 # CSV and Excel import in the admin (museum.imports): one transaction, all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Left off on purpose: in django-import-export 4.4.3 this only deletes a leading "=" (not + - @,
+# tab or CR) and turns every cell into text ("None" for an empty number), so files would no
+# longer import unchanged. The admin's export is written by museum.imports instead, which puts a
+# quote before every formula-like cell (museum.exports.neutralise) and the import takes it off.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # Uploaded media on disk goes through a permission check (gifts.media: a draft's images are 404
 # to visitors). In production the check answers with X-Accel-Redirect to nginx's internal

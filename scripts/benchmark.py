@@ -116,6 +116,54 @@ print("RESULT" + json.dumps(result))
 """
 
 
+# One whole-collection export in a fresh process, as a worker that has loaded the listing serves
+# it: its time, its rows, and the process's peak resident memory (ru_maxrss).
+EXPORT_PROBE = r"""
+import json, os, resource, time
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from gifts import listing
+settings.ALLOWED_HOSTS = ["*"]
+listing.collection()
+client = Client()
+user, _ = get_user_model().objects.get_or_create(username="benchmark-admin",
+    defaults={"is_staff": True, "is_superuser": True})
+client.force_login(user)
+which = os.environ["BENCH_EXPORT"]
+started = time.perf_counter()
+if which.startswith("public"):
+    response = client.get("/gifts/export." + which.split()[1])
+else:
+    fmt = {"CSV": "0", "XLSX": "1"}[which.split()[1]]
+    response = client.post(reverse("admin:gifts_gift_export"), {"format": fmt, "resource": "0"})
+size = rows = 0
+for piece in response.streaming_content:
+    size += len(piece)
+    rows += piece.count(b"\n")
+seconds = time.perf_counter() - started
+print("RESULT" + json.dumps({"status": response.status_code, "seconds": round(seconds, 1),
+    "mb": round(size / 1e6, 1), "lines": rows,
+    "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+"""
+EXPORTS = ["admin CSV", "admin XLSX", "public csv", "public json"]
+
+
+def export_figures(env):
+    """Time and peak memory of each whole-collection export (lines: of the CSV and JSON)."""
+    figures = {}
+    for which in EXPORTS:
+        figures[which] = shell(dict(env, BENCH_EXPORT=which), EXPORT_PROBE)
+        row = figures[which]
+        print(
+            f"  export, {which:11} {row['seconds']:7.1f} s  {row['mb']:8.1f} MB  "
+            f"peak memory {row['peak_memory_mb']} MB",
+            flush=True,
+        )
+    return figures
+
+
 def run(command, env, **kwargs):
     started = time.monotonic()
     subprocess.run(command, env=env, check=True, cwd=ROOT, **kwargs)
@@ -470,6 +518,7 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    figures["exports"] = export_figures(env)
 
     ceiling = rows["healthz (ceiling)"]["rps"]
     for row in rows.values():
@@ -510,6 +559,11 @@ def print_table(figures):
             f"{row.get('queries', '-'):>7} {row['ratio_to_ceiling']:9.3f} {row['errors']:>6}"
         )
     print(f"worker peak memory (MB): {figures['worker_peak_memory_mb']}")
+    for which, row in figures.get("exports", {}).items():
+        print(
+            f"whole-collection export, {which}: {row['seconds']} s, {row['mb']} MB, "
+            f"peak memory {row['peak_memory_mb']} MB"
+        )
     print(
         f"generate_specimens: {figures['generate_specimens_s']} s; "
         f"import_collection of {figures['csv_rows']:,} CSV rows: {figures['csv_import_s']} s"
@@ -525,7 +579,18 @@ def main():
     parser.add_argument(
         "--csv-rows", type=int, default=115_000, help="rows in the timed CSV import (115000)"
     )
+    parser.add_argument(
+        "--exports-only",
+        metavar="DATABASE_URL",
+        default=None,
+        help="only time the whole-collection exports of an existing database",
+    )
     arguments = parser.parse_args()
+    if arguments.exports_only:
+        with tempfile.TemporaryDirectory(prefix="museum-bench-") as folder:
+            env = environment(arguments.exports_only, Path(folder))
+            print(json.dumps(export_figures(env), indent=2))
+        return
 
     load = load_wrk if shutil.which("wrk") else load_python
     if load is load_python:
