@@ -10,6 +10,7 @@ import math
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -162,7 +163,7 @@ def test_public_exports_have_every_row_of_the_listing(client, specimens, query):
     assert len({row["accession_number"] for row in rows}) == expected
     assert len(json.loads(body(client.get("/gifts/export.json", query)))) == expected
     first = Gift.objects.get(accession_number=rows[0]["accession_number"])
-    assert rows[0]["url"] == "http://testserver" + first.get_absolute_url()
+    assert rows[0]["url"] == settings.SITE_URL + first.get_absolute_url()
 
 
 @pytest.mark.parametrize("query", ["", "?status__exact=published"], ids=["all", "filtered"])
