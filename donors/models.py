@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from museum.history import HistoricalRecords
-from museum.models import AuditedModel, PublicationStatus, reached_by_published
+from museum.models import AuditedModel, PublicationStatus, reached_by_published, status_field
 from museum.text import fold, language_tag
 
 
@@ -141,14 +141,7 @@ class Donor(AuditedModel):
         help_text="The state the donor acted for.",
     )
     biography = models.TextField("biography", blank=True)
-    status = models.CharField(
-        "status",
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-        help_text="Visitors see published donors only; a change to a published donor waits for a "
-        "curator's review.",
-    )
+    status = status_field("donors", "a published donor")
     is_specimen = models.BooleanField(
         "synthetic specimen",
         default=False,

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from donors.models import Continent
 from museum.history import HistoricalRecords
-from museum.models import AuditedModel, PublicationStatus
+from museum.models import AuditedModel, PublicationStatus, status_field
 
 PUBLISHED = PublicationStatus.PUBLISHED
 
@@ -39,14 +39,7 @@ class Building(AuditedModel):
     order = models.PositiveSmallIntegerField(
         "order", default=0, help_text="Order on the visit page."
     )
-    status = models.CharField(
-        "status",
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-        help_text="Visitors see published buildings only; a change to a published one waits for a "
-        "curator's review.",
-    )
+    status = status_field("buildings")
 
     objects = BuildingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -100,14 +93,7 @@ class Fact(AuditedModel):
         help_text="Who gives this figure, when no catalogued source fits: 'Lonely Planet'.",
     )
     order = models.PositiveSmallIntegerField("order", default=0)
-    status = models.CharField(
-        "status",
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-        help_text="Visitors see published facts only; a change to a published one waits for a "
-        "curator's review.",
-    )
+    status = status_field("facts")
 
     objects = FactQuerySet.as_manager()
     history = HistoricalRecords()
@@ -162,14 +148,7 @@ class Showroom(AuditedModel):
         "tour order", default=0, help_text="Where the room comes on a visitor's tour."
     )
     description = models.TextField("description", blank=True)
-    status = models.CharField(
-        "status",
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-        help_text="Visitors see published showrooms only; a change to a published one waits for a "
-        "curator's review.",
-    )
+    status = status_field("showrooms")
 
     objects = ShowroomQuerySet.as_manager()
     history = HistoricalRecords()

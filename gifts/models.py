@@ -13,6 +13,7 @@ from museum.models import (
     PublicationStatus,
     format_partial_date,
     reached_by_published,
+    status_field,
 )
 from museum.text import slugify_name
 
@@ -140,14 +141,7 @@ class Occasion(AuditedModel):
     )
     place = models.CharField("place", max_length=200, blank=True)
     description = models.TextField("description", blank=True)
-    status = models.CharField(
-        "status",
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-        help_text="Visitors see published occasions only; a change to a published one waits for a "
-        "curator's review.",
-    )
+    status = status_field("occasions")
     is_specimen = models.BooleanField("synthetic specimen", default=False, editable=False)
 
     objects = OccasionQuerySet.as_manager()
@@ -203,14 +197,7 @@ class Source(AuditedModel):
     )
     kind = models.CharField("kind", max_length=20, choices=Kind.choices)
     url = models.URLField("web address", max_length=500, blank=True)
-    status = models.CharField(
-        "status",
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-        help_text="Visitors see published sources only; a change to a published one waits for a "
-        "curator's review.",
-    )
+    status = status_field("sources")
 
     objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()

@@ -42,6 +42,18 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+def status_field(plural, changed="a published one"):
+    """The publication status of a record visitors can read (museum.workflow)."""
+    return models.CharField(
+        "status",
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        help_text=f"Visitors see published {plural} only; a change to {changed} waits for a "
+        "curator's review.",
+    )
+
+
 class DatePrecision(models.TextChoices):
     """How much of a stored date is known: 1950-01-01 at decade precision means "1950s"."""
 
