@@ -505,3 +505,32 @@ def test_two_authors_at_the_same_moment_keep_one_change_and_the_second_is_told(
 def test_the_import_records_a_first_version_of_every_source_and_fact(collection):
     assert Source.history.count() == Source.objects.count()
     assert Fact.history.count() == Fact.objects.count()
+
+
+HOSTILE = '=HYPERLINK("http://evil.example")</script><!--<b onmouseover=alert(1)>'
+
+
+@pytest.mark.parametrize("approver_role", ["Curator", "Registrar"])
+def test_a_hostile_proposal_reaches_visitors_only_after_approval_and_only_escaped(
+    client, cataloguer, donor, approver_role
+):
+    GiftFactory(donor=donor)
+    public_page = donor.get_absolute_url()
+    propose(client, cataloguer, donor, biography=HOSTILE)
+    client.logout()
+    assert HOSTILE not in text(client.get(public_page))
+    assert "evil.example" not in text(client.get(public_page))
+    assert (
+        "evil.example" not in b"".join(client.get("/donors/export.csv").streaming_content).decode()
+    )
+
+    change = PendingChange.objects.get()
+    client.force_login(make_user(approver_role, "approver"))
+    review = text(client.get(review_url(change)))
+    assert "<b onmouseover" not in review  # shown as text, not markup
+    client.post(review_url(change), {"approve": "1"})
+    client.logout()
+
+    page = text(client.get(public_page))
+    assert "evil.example" in page
+    assert "<b onmouseover" not in page and "</script><!--<b" not in page
