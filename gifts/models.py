@@ -107,15 +107,6 @@ class OccasionQuerySet(models.QuerySet):
         return self.filter(reached_by_published(self, "gifts"), status=PublicationStatus.PUBLISHED)
 
 
-class SourceQuerySet(models.QuerySet):
-    def public(self):
-        """What visitors may see: reviewed sources cited by a published gift or fact."""
-        cited = reached_by_published(self, "citations", gift__status=PublicationStatus.PUBLISHED)
-        return self.filter(
-            cited | reached_by_published(self, "facts"), status=PublicationStatus.PUBLISHED
-        )
-
-
 class Occasion(AuditedModel):
     """A visit, summit or event where gifts changed hands, often in both directions."""
 
@@ -199,7 +190,6 @@ class Source(AuditedModel):
     url = models.URLField("web address", max_length=500, blank=True)
     status = status_field("sources")
 
-    objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -91,16 +91,15 @@ def refresh_planner_statistics(*models):
             cursor.execute("ANALYZE")
 
 
-def reached_by_published(queryset, relation, **through):
+def reached_by_published(queryset, relation):
     """
     A condition on queryset's rows: a published record points at the row through the reverse
-    relation named (a donor's "gifts"). Donors, occasions and sources are public only while a
-    published record uses them; an EXISTS on the foreign key's index, in the same query.
+    relation named (a donor's "gifts"). Donors and occasions are public only while a published
+    gift uses them; an EXISTS on the foreign key's index, in the same query.
     """
     field = queryset.model._meta.get_field(relation)
-    lookup = {field.field.name: models.OuterRef("pk")}
-    condition = through or {"status": PublicationStatus.PUBLISHED}
-    return models.Exists(field.related_model._base_manager.filter(**lookup, **condition))
+    uses = {field.field.name: models.OuterRef("pk"), "status": PublicationStatus.PUBLISHED}
+    return models.Exists(field.related_model._base_manager.filter(**uses))
 
 
 class CollectionState(models.Model):
