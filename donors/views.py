@@ -1,16 +1,17 @@
 import numpy as np
-from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
+from donors.exports import donor_table
 from donors.filters import DonorFilter
 from donors.models import Continent, Country, Donor
+from exports.delivery import deliver
+from exports.formats import Refused
 from gifts import listing
 from gifts.models import Gift, Occasion
-from museum import exports
 from museum.query import whole_number
 
 DONORS_PER_PAGE = 50
@@ -215,40 +216,9 @@ class CountryDetailView(DetailView):
 
 
 def export_donors(request, fmt):
-    """The donor list's current results (same query string) as CSV or JSON, streamed."""
-    filterset = DonorFilter(request.GET, queryset=Donor.objects.public())
-    if not filterset.is_valid():
-        reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
-        return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
-    ranked = filterset.ranked()
-    counts = dict(ranked)
-    base = settings.SITE_URL
-    donors = Donor.objects.public().select_related("country")
-
-    def load(slugs):
-        return donors.in_bulk(slugs, field_name="slug")
-
-    def records():
-        for donor in exports.in_chunks([slug for slug, _ in ranked], load):
-            yield {
-                "name": donor.name,
-                "name_original": donor.name_original,
-                "name_original_lang": donor.name_original_lang,
-                "kind": donor.kind,
-                "country": donor.country.name if donor.country else "",
-                "country_code": donor.country.code if donor.country else "",
-                "gifts": counts[donor.slug],
-                "url": base + donor.get_absolute_url(),
-            }
-
-    columns = [
-        "name",
-        "name_original",
-        "name_original_lang",
-        "kind",
-        "country",
-        "country_code",
-        "gifts",
-        "url",
-    ]
-    return exports.stream(fmt, columns, records(), "friendship-gifts-donors")
+    """The donor list's current results (same query string) as CSV or JSON."""
+    try:
+        table = donor_table(request.GET)
+    except Refused as refusal:
+        return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
+    return deliver(request, "donors", fmt, table)

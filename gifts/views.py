@@ -1,7 +1,6 @@
 import datetime
 from urllib.parse import quote
 
-from django.conf import settings
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponseBadRequest, QueryDict
@@ -10,12 +9,15 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
+from exports.delivery import deliver
+from exports.formats import Refused
 from gifts import facets, listing
 from gifts.cards import card_html
+from gifts.exports import gift_table
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
-from museum import charts, exports
-from museum.models import PublicationStatus, format_partial_date
+from museum import charts
+from museum.models import PublicationStatus
 from museum.query import whole_number
 from museum.site import absolute_url, json_for_script
 
@@ -248,130 +250,13 @@ class GiftDetailView(DetailView):
         return data
 
 
-EXPORT_COLUMNS = [
-    "accession_number",
-    "title",
-    "recipient",
-    "donor",
-    "donor_title",
-    "donor_kind",
-    "country",
-    "country_code",
-    "date",
-    "date_note",
-    "occasion",
-    "category",
-    "showroom",
-    "on_display",
-    "sanctions",
-    "confidence",
-    "url",
-]
-# Read as plain values, not model instances: building a Gift and its six linked records for
-# each row was nine tenths of an export's time.
-EXPORT_VALUES = [
-    "id",
-    "accession_number",
-    "title",
-    "leader__name",
-    "recipient_institution",
-    "donor__name",
-    "donor_title",
-    "donor_kind",
-    "country__name",
-    "country__code",
-    "date_received",
-    "date_precision",
-    "date_note",
-    "occasion__name",
-    "category__name",
-    "showroom__code",
-    "showroom__name",
-    "on_display",
-    "sanctions",
-    "confidence",
-]
-
-
-def export_record(values, gift_url):
-    (
-        _,
-        accession_number,
-        title,
-        leader,
-        institution,
-        donor,
-        donor_title,
-        donor_kind,
-        country,
-        country_code,
-        date_received,
-        date_precision,
-        date_note,
-        occasion,
-        category,
-        showroom_code,
-        showroom_name,
-        on_display,
-        sanctions,
-        confidence,
-    ) = values
-    return {
-        "accession_number": accession_number,
-        "title": title,
-        "recipient": leader if leader is not None else institution,
-        "donor": donor,
-        "donor_title": donor_title,
-        "donor_kind": donor_kind,
-        "country": country,
-        "country_code": country_code,
-        "date": format_partial_date(date_received, date_precision),
-        "date_note": date_note,
-        "occasion": occasion or "",
-        "category": category,
-        "showroom": f"{showroom_code} {showroom_name}" if showroom_code else "",
-        "on_display": on_display,
-        "sanctions": sanctions,
-        "confidence": confidence,
-        "url": gift_url(accession_number),
-    }
-
-
-def detail_url_maker(base):
-    """accession number -> the gift's absolute address, as get_absolute_url() gives it, without
-    resolving the URL pattern once per row."""
-    marker = "ACCESSION-NUMBER"
-    prefix, suffix = reverse("gifts:detail", kwargs={"accession_number": marker}).split(marker)
-    prefix = base + prefix
-    return lambda accession_number: prefix + quote(accession_number, safe=URL_SAFE) + suffix
-
-
-# What reverse() leaves unquoted in a path (django.urls.resolvers, RFC 3986 sub-delims).
-URL_SAFE = "!$&'()*+,;=/~:@"
-
-
 def export(request, fmt):
-    """The listing's current results (same query string) as CSV or JSON, streamed in chunks."""
-    collection = listing.collection()
-    filterset = GiftFilter(request.GET, collection=collection)
-    if not filterset.is_valid():
-        reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
-        return HttpResponseBadRequest(f"Nothing exported: {reasons}", content_type="text/plain")
-    result = collection.select(filterset.selection())
-    # The ids as the listing's numpy array, a chunk at a time: a list of a million Python ints
-    # would be 36 MB more.
-    ids = result.collection.ids[result.ordered_rows()]
-    gift_url = detail_url_maker(settings.SITE_URL)
-    values = Gift.objects.order_by().values_list(*EXPORT_VALUES)
-
-    def load(chunk):
-        return {row[0]: row for row in values.filter(pk__in=chunk)}
-
-    def records():
-        for row in exports.in_chunks(ids, load):
-            yield export_record(row, gift_url)
-
-    return exports.stream(fmt, EXPORT_COLUMNS, records(), "friendship-gifts")
+    """The listing's current results (same query string) as CSV or JSON."""
+    try:
+        table = gift_table(request.GET)
+    except Refused as refusal:
+        return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
+    return deliver(request, "gifts", fmt, table)
 
 
 def export_csv(request):

@@ -59,6 +59,9 @@ class PublicPageCacheMiddleware:
         # Uploaded images are checked on every request (gifts.media): a kept copy would outlive
         # the gift's unpublishing.
         self.media_prefix = "/" + settings.MEDIA_URL.lstrip("/")
+        # An export's page changes as it is prepared, and its file is sent by nginx in production
+        # (an empty answer with X-Accel-Redirect, which a kept copy would replay without).
+        self.exports_prefix = "/exports/"
 
     def __call__(self, request):
         token = _request_memo.set({})
@@ -123,7 +126,9 @@ class PublicPageCacheMiddleware:
             settings.PUBLIC_PAGE_CACHE_SECONDS > 0
             and request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and not request.path.startswith((self.admin_prefix, self.media_prefix))
+            and not request.path.startswith(
+                (self.admin_prefix, self.media_prefix, self.exports_prefix)
+            )
             and request.path not in NEVER_CACHED
         )
 

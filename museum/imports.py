@@ -21,9 +21,10 @@ a conflict, and then nothing is written and the page lists each conflicting row.
 Export writes the same columns for the changelist's current filters and search, so an exported
 file can be edited and imported again. It does not go through django-import-export's export,
 which builds the whole file in memory from model instances (minutes and gigabytes at a million
-gifts): rows are read as plain values, a chunk at a time in primary-key order, CSV is streamed and
-XLSX is written by openpyxl's write-only mode into a temporary file. Every text cell that a
-spreadsheet would take for a formula gets a leading quote (museum.exports.neutralise); the import
+gifts): rows are read as plain values, a chunk at a time in primary-key order, and written as the
+public exports are (exports.formats): streamed when small, otherwise prepared outside the request
+by the exports builder (exports.builder), for the curator who asked. Every text cell that a
+spreadsheet would take for a formula gets a leading quote (exports.formats.neutralise); the import
 takes it off again (text()).
 
 The resources are in gifts/resources.py and donors/resources.py.
@@ -34,11 +35,13 @@ import decimal
 import hashlib
 import os
 import re
-import tempfile
 
 from django import forms
-from django.contrib import messages
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -47,8 +50,9 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import connections
-from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.test import RequestFactory
 from django.urls import reverse
 from import_export import resources, widgets
 from import_export.admin import ImportExportMixin
@@ -57,10 +61,9 @@ from import_export.forms import ConfirmImportForm, ExportForm
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 from import_export.signals import post_export
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from museum.exports import csv_rows, neutralised, unneutralise
+from exports.delivery import deliver
+from exports.formats import XLSX_MAX_ROWS, Refused, Table, unneutralise
 from museum.models import CollectionState, PublicationStatus
 
 IMPORT_PERMISSION = "gifts.import_records"
@@ -73,13 +76,11 @@ PREVIEW_MAX_AGE = 24 * 60 * 60
 CHANGE_SHOWN = 80
 # Rows per query of an export (keyset pagination on the primary key).
 EXPORT_CHUNK = 2000
-# An Excel sheet holds 1,048,576 rows, the header being one of them.
-XLSX_MAX_ROWS = 1_048_576 - 1
 
 
 def text(value):
     """A cell as stripped text ('' for an empty cell); Excel numbers lose a trailing .0, and the
-    quote an export put before a formula-like cell (museum.exports.neutralise) comes off."""
+    quote an export put before a formula-like cell (exports.formats.neutralise) comes off."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -295,41 +296,6 @@ def _renderer(widget, force_native_type):
         return widget.render(value, force_native_type=force_native_type)
 
     return render
-
-
-def _xlsx_cell(value):
-    # openpyxl refuses control characters other than tab and newline in a cell.
-    if value.__class__ is str:
-        return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
-    return value
-
-
-def export_csv(header, rows, filename):
-    response = StreamingHttpResponse(
-        (piece.encode() for piece in csv_rows(header, rows)), content_type="text/csv"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def export_xlsx(header, rows, filename):
-    """An Excel file built row by row (openpyxl's write-only mode) in a temporary file that goes
-    away when the response is closed; text cells are neutralised, so no cell is a formula."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(neutralised(header))
-    for row in rows:
-        sheet.append([_xlsx_cell(value) for value in neutralised(row)])
-    # Closed (and so deleted) by the FileResponse once it has been sent.
-    handle = tempfile.TemporaryFile()  # noqa: SIM115
-    book.save(handle)
-    handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type=XLSX.CONTENT_TYPE,
-    )
 
 
 def row_problems(row_result):
@@ -850,27 +816,40 @@ class RecordImportExportMixin(ImportExportMixin):
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         # django-import-export's one place where an export is turned into a response: the
-        # streaming and write-only versions above take over here (see the module's docstring).
+        # export is made as the public ones are (exports.delivery): streamed when small,
+        # prepared outside the request for this curator when not (see the module's docstring).
         if not self.has_export_permission(request):
             raise PermissionDenied
-        resource_class = self.choose_export_resource_class(export_form, request)
-        resource = resource_class(**self.get_export_resource_kwargs(request))
-        filename = self.get_export_filename(request, queryset, file_format)
-        if isinstance(file_format, XLSX):
-            count = queryset.count()
-            if count > XLSX_MAX_ROWS:
-                # export_action shows a ValueError's text above the form.
-                raise ValueError(
-                    f"These {count:,} records are more than an Excel sheet holds "
-                    f"({XLSX_MAX_ROWS:,} rows): export them as CSV, or filter the list first."
-                )
-            rows = resource.export_rows(queryset, force_native_type=True)
-            response = export_xlsx(resource.export_header(), rows, filename)
-        else:
-            rows = resource.export_rows(queryset)
-            response = export_csv(resource.export_header(), rows, filename)
+        fmt = "xlsx" if isinstance(file_format, XLSX) else "csv"
+        index = self.get_export_resource_classes(request).index(
+            self.choose_export_resource_class(export_form, request)
+        )
+        try:
+            table = self.export_table(request, fmt, index, queryset)
+        except Refused as refusal:
+            # export_action shows a ValueError's text above the form.
+            raise ValueError(str(refusal)) from refusal
+        kind = f"admin:{self.model._meta.label_lower}:{index}"
+        response = deliver(request, kind, fmt, table, owner=request.user)
         post_export.send(sender=None, model=self.model)
         return response
+
+    def export_table(self, request, fmt, resource_index=0, queryset=None):
+        """The changelist's current records (its filters and search, in request.GET) as the
+        export's table; Refused when there are more than an Excel sheet holds."""
+        if queryset is None:
+            queryset = self.get_export_queryset(request)
+        resource_class = self.get_export_resource_classes(request)[resource_index]
+        resource = resource_class(**self.get_export_resource_kwargs(request))
+        count = queryset.count()
+        if fmt == "xlsx" and count > XLSX_MAX_ROWS:
+            raise Refused(
+                f"These {count:,} records are more than an Excel sheet holds "
+                f"({XLSX_MAX_ROWS:,} rows): export them as CSV, or filter the list first."
+            )
+        rows = resource.export_rows(queryset, force_native_type=fmt == "xlsx")
+        name = os.path.splitext(self.get_export_filename(request, queryset, CSV()))[0]
+        return Table(resource.export_header(), rows, count, name)
 
     def process_result(self, result, request):
         conflicts = [row for row in result.rows if getattr(row, "conflict", None)]
@@ -898,3 +877,23 @@ class RecordImportExportMixin(ImportExportMixin):
             messages.error(request, f"Nothing was imported: {shown}")
             return HttpResponseRedirect(self.import_url())
         return super().process_result(result, request)
+
+
+def admin_table(query, user, fmt, kind):
+    """
+    A curator's export of a changelist, made again outside the request by the exports builder:
+    ``kind`` is "admin:<app_label.model>:<resource index>", ``query`` the changelist's query string
+    and ``user`` the curator who asked, whose permissions are checked again.
+    """
+    _, label, index = kind.split(":")
+    model = apps.get_model(label)
+    model_admin = admin.site.get_model_admin(model)
+    path = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    request = RequestFactory().get(path + "?" + query.urlencode())
+    request.user = user if user is not None else AnonymousUser()
+    if not (request.user.is_active and model_admin.has_export_permission(request)):
+        raise Refused("You may no longer export these records.")
+    try:
+        return model_admin.export_table(request, fmt, int(index))
+    except IncorrectLookupParameters as error:
+        raise Refused(f"The list's filters are not valid any more: {error}") from error

@@ -25,6 +25,7 @@ NOT_PUBLIC = {
     "museum.collectionstate": "the collection version itself: bumping it would loop",
     "museum.reviewnote": "curators' review comments, shown only in the admin",
     "museum.pendingchange": "a change waiting for a curator's approval, shown only in the admin",
+    "exports.export": "a download being prepared from the collection; it shows no record itself",
 }
 
 

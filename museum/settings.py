@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "gifts",
     "donors",
     "exhibitions",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -265,7 +266,7 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Left off on purpose: in django-import-export 4.4.3 this only deletes a leading "=" (not + - @,
 # tab or CR) and turns every cell into text ("None" for an empty number), so files would no
 # longer import unchanged. The admin's export is written by museum.imports instead, which puts a
-# quote before every formula-like cell (museum.exports.neutralise) and the import takes it off.
+# quote before every formula-like cell (exports.formats.neutralise) and the import takes it off.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # Uploaded media on disk goes through a permission check (gifts.media: a draft's images are 404
@@ -273,6 +274,32 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # location (deploy/nginx), which sends the file; otherwise Django sends it.
 MEDIA_ACCEL_REDIRECT = env_bool("DJANGO_MEDIA_ACCEL_REDIRECT", PRODUCTION)
 MEDIA_ACCEL_LOCATION = "/protected-media/"
+
+# Downloads (public CSV and JSON, the admin's CSV and Excel; the exports app). One with at most
+# this many rows is made within the request (streamed; Excel written first), about 3 s on a
+# 2-core machine (README, "Benchmark"); a larger one is prepared outside the request by the
+# builder (`manage.py build_exports`, started by the web workers when needed) into a file under
+# EXPORTS_ROOT, served as a file (by nginx in production: EXPORTS_ACCEL_LOCATION) to everyone
+# who asks for the same rows of the same collection version, and forgotten after
+# EXPORT_KEEP_SECONDS. At most EXPORT_QUEUE_LIMIT public ones wait at a time (then 503).
+EXPORTS_ROOT = Path(env("DJANGO_EXPORTS_ROOT", str(VAR_DIR / "exports")))
+EXPORTS_ACCEL_LOCATION = "/protected-exports/"
+EXPORT_STREAM_ROWS = {
+    "csv": int(env("DJANGO_EXPORT_STREAM_ROWS", "100000")),
+    "json": int(env("DJANGO_EXPORT_STREAM_ROWS", "100000")),
+    "xlsx": int(env("DJANGO_EXPORT_STREAM_ROWS_XLSX", "10000")),
+}
+EXPORT_KEEP_SECONDS = 24 * 60 * 60
+EXPORT_QUEUE_LIMIT = 20
+# "process": a web worker starts the builder when an export waits and none is running; "none":
+# the exports wait for `manage.py build_exports` (the tests run it themselves).
+EXPORT_BUILDER = env("DJANGO_EXPORT_BUILDER", "process")
+# What each kind of export is made from: a function (query, user, format, kind) -> Table.
+EXPORT_TABLES = {
+    "gifts": "gifts.exports.gift_table",
+    "donors": "donors.exports.donor_table",
+    "admin": "museum.imports.admin_table",
+}
 
 # Where the admin lives; an operator may move it.
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")

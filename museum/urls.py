@@ -51,6 +51,8 @@ urlpatterns = [
     path("", include("gifts.urls")),
     path("", include("donors.urls")),
     path("", include("exhibitions.urls")),
+    # Downloads too large to make within a request: their page and their file.
+    path("", include("exports.urls")),
     # The curators' data quality page, inside the admin's address (before the admin's own).
     path(
         f"{settings.ADMIN_URL}quality/",

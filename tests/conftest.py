@@ -15,6 +15,14 @@ def no_page_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def exports_in_a_test_folder(settings, tmp_path):
+    """Prepared exports go to the test's own folder and wait for the test to build them: a
+    builder process would not see a test database."""
+    settings.EXPORTS_ROOT = tmp_path / "exports"
+    settings.EXPORT_BUILDER = "none"
+
+
 @pytest.fixture
 def collection(db):
     """The documented collection, imported as the site ships it."""

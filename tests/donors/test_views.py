@@ -526,7 +526,7 @@ def test_the_donor_list_exports_its_current_results(client, collection):
     import json
 
     response = client.get("/donors/export.csv", {"country": "RUS", "sort": "gifts"})
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0]["name"] == "Vladimir Putin"
     assert (rows[0]["name_original"], rows[0]["name_original_lang"]) == ("Владимир Путин", "ru")

@@ -12,7 +12,7 @@ def body(response):
 def test_csv_export_has_the_listings_results_in_its_order(client, collection):
     response = client.get("/gifts/export.csv", {"country": "USA", "sort": "date"})
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(body(response))))
     listing = client.get("/gifts/", {"country": "USA", "sort": "date"})

@@ -16,10 +16,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from exports import formats as exports
+from exports.formats import neutralise, unneutralise
 from gifts import listing
 from gifts.models import Gift
-from museum import exports, imports
-from museum.exports import neutralise, unneutralise
+from museum import imports
 from tests.factories import DonorFactory, GiftFactory
 from tests.gifts.test_import_export import confirm, dry_run, grant_import
 
