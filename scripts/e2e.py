@@ -319,12 +319,15 @@ def tcp_port_accepts(port):
 # --- The deployment ----------------------------------------------------------------------------
 
 
-def render_site(template, *, socket_path, media, acme, cert, key, logs, http_port, https_port):
+def render_site(
+    template, *, socket_path, media, exports, acme, cert, key, logs, http_port, https_port
+):
     """deploy/nginx/friendship-gifts.conf with this run's paths and ports; every swap must hit."""
     site = template
     swaps = [
         ("unix:/run/friendship-gifts/gunicorn.sock", f"unix:{socket_path}"),
         ("/var/lib/friendship-gifts/media/", f"{media}/"),
+        ("/var/lib/friendship-gifts/exports/", f"{exports}/"),
         ("/var/www/letsencrypt", str(acme)),
         ("/etc/letsencrypt/live/gifts.example.org/fullchain.pem", str(cert)),
         ("/etc/letsencrypt/live/gifts.example.org/privkey.pem", str(key)),
@@ -969,6 +972,7 @@ class Site:
     nginx_prefix: Path
     var: Path
     media: Path
+    exports: Path
     acme: Path
 
 
@@ -981,8 +985,8 @@ def deploy(
     `extra_steps` are (name, manage.py arguments, timeout) run after the release steps.
     """
     var, media, run = tmp / "var", tmp / "media", tmp / "run"
-    prefix, acme = tmp / "nginx", tmp / "acme"
-    for folder in (var, media, run, prefix / "logs", prefix / "temp", acme):
+    prefix, acme, exports = tmp / "nginx", tmp / "acme", tmp / "exports"
+    for folder in (var, media, run, prefix / "logs", prefix / "temp", acme, exports):
         folder.mkdir(parents=True, exist_ok=True)
     socket_path = run / "gunicorn.sock"
     env = clean_environment() | {
@@ -993,6 +997,10 @@ def deploy(
         "REDIS_URL": redis_url,
         "DJANGO_VAR_DIR": str(var),
         "DJANGO_MEDIA_ROOT": str(media),
+        "DJANGO_EXPORTS_ROOT": str(exports),
+        # The documented collection's listing (about 70 gifts) is then a large download, prepared
+        # by the builder process and sent by nginx, as a whole collection's is on a real site.
+        "DJANGO_EXPORT_STREAM_ROWS": str(E2E_STREAM_ROWS),
         "DJANGO_ADMIN_URL": ADMIN_URL,
         "GUNICORN_BIND": f"unix:{socket_path}",
         "GUNICORN_THREADS": "1",
@@ -1089,6 +1097,7 @@ def deploy(
         template,
         socket_path=socket_path,
         media=media,
+        exports=exports,
         acme=acme,
         cert=cert,
         key=key,
@@ -1138,7 +1147,64 @@ def deploy(
         nginx_prefix=prefix,
         var=var,
         media=media,
+        exports=exports,
         acme=acme,
+    )
+
+
+E2E_STREAM_ROWS = 20
+
+
+def check_prepared_export(client, site):
+    """
+    A download larger than DJANGO_EXPORT_STREAM_ROWS: the listing's export answers 303 to the
+    export's page, which answers 202 while a builder process (started by the gunicorn worker)
+    prepares the file, then 200 with a link; nginx sends the file (X-Accel-Redirect), the same
+    bytes as on disk, and refuses its internal location to clients.
+    """
+    asked = client.get("/gifts/export.csv")
+    location = asked.header("Location")
+    if asked.status != 303 or not location.startswith("/exports/"):
+        return False, f"/gifts/export.csv: {asked.status} {location!r}, wanted 303 to /exports/"
+    started = time.monotonic()
+    page = client.get(location)
+    first = page.status
+    while page.status == 202 and time.monotonic() - started < 60:
+        time.sleep(0.5)
+        page = client.get(location)
+    waited = time.monotonic() - started
+    if page.status != 200:
+        return False, f"the export's page: {page.status} after {waited:.1f} s (first {first})"
+    download = location + "download"
+    if download not in page.body.decode():
+        return False, "the ready page has no link to the file"
+    answer = client.get(download)
+    files = list(site.exports.glob("*.csv"))
+    problems = []
+    if answer.status != 200 or len(files) != 1:
+        return False, f"{download}: {answer.status}; files prepared: {[f.name for f in files]}"
+    if answer.body != files[0].read_bytes():
+        problems.append("not the file on disk")
+    if answer.header("X-Accel-Redirect"):
+        problems.append("the X-Accel-Redirect header leaked")
+    if not answer.header("Content-Type").startswith("text/csv"):
+        problems.append(f"Content-Type {answer.header('Content-Type')!r}")
+    if "attachment" not in answer.header("Content-Disposition"):
+        problems.append(f"Content-Disposition {answer.header('Content-Disposition')!r}")
+    if answer.header("X-Content-Type-Options") != "nosniff":
+        problems.append("no nosniff")
+    lines = answer.body.count(b"\n") - 1
+    if lines <= E2E_STREAM_ROWS:
+        problems.append(f"only {lines} rows")
+    direct = client.get(f"/protected-exports/{files[0].name}").status
+    if direct != 404:
+        problems.append(f"/protected-exports/ asked for directly: {direct}, wanted 404")
+    if problems:
+        return False, "; ".join(problems)
+    return True, (
+        f"303 to the export's page, {first} then 200 after {waited:.1f} s; the file through "
+        f"nginx: {lines} rows, {len(answer.body):,} bytes, the file on disk; "
+        f"/protected-exports/ refused"
     )
 
 
@@ -1166,6 +1232,7 @@ def deploy_and_check(report, tmp, processes, database):
     report.run("request id", lambda: check_request_id(client))
     report.run("static file (whitenoise)", lambda: check_static(client, css))
     report.run("media files (nginx)", lambda: check_media(client, site, accession))
+    report.run("large download (builder, nginx)", lambda: check_prepared_export(client, site))
     report.run("http redirects to https", lambda: check_http_redirect(client))
     report.run("certbot challenge over http", lambda: check_acme(client, acme))
     report.run("admin login", lambda: check_admin_login(Client(http_port, https_port)))
