@@ -116,8 +116,9 @@ print("RESULT" + json.dumps(result))
 """
 
 
-# One whole-collection export in a fresh process, as a worker that has loaded the listing serves
-# it: its time, its rows, and the process's peak resident memory (ru_maxrss).
+# One whole-collection export asked for in a fresh process, as a worker that has loaded the
+# listing serves it: how long the request takes (a small export is made within it; a large one
+# answers 303 to the export's page at once), and the process's peak resident memory (ru_maxrss).
 EXPORT_PROBE = r"""
 import json, os, resource, time
 from django.conf import settings
@@ -138,30 +139,75 @@ if which.startswith("public"):
 else:
     fmt = {"CSV": "0", "XLSX": "1"}[which.split()[1]]
     response = client.post(reverse("admin:gifts_gift_export"), {"format": fmt, "resource": "0"})
-size = rows = 0
-for piece in response.streaming_content:
-    size += len(piece)
-    rows += piece.count(b"\n")
+size = lines = 0
+if response.streaming:
+    for piece in response.streaming_content:
+        size += len(piece)
+        lines += piece.count(b"\n")
 seconds = time.perf_counter() - started
-print("RESULT" + json.dumps({"status": response.status_code, "seconds": round(seconds, 1),
-    "mb": round(size / 1e6, 1), "lines": rows,
+print("RESULT" + json.dumps({"status": response.status_code, "seconds": round(seconds, 2),
+    "location": response.get("Location", ""), "mb": round(size / 1e6, 1), "lines": lines,
     "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+"""
+# The builder, in a process of its own as a worker starts it: how long it takes to prepare the
+# waiting export, its peak memory, and how long the worker then takes to send the file.
+BUILD_PROBE = r"""
+import json, resource, time
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from exports.builder import build_waiting
+from exports.models import Export
+settings.ALLOWED_HOSTS = ["*"]
+started = time.perf_counter()
+built = build_waiting()
+seconds = time.perf_counter() - started
+peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+export = Export.objects.order_by("-created").first()
+client = Client()
+client.force_login(get_user_model().objects.get(username="benchmark-admin"))
+started = time.perf_counter()
+response = client.get(export.download_url())
+size = sum(len(piece) for piece in response.streaming_content)
+sent = time.perf_counter() - started
+print("RESULT" + json.dumps({"built": built, "state": export.state, "rows": export.rows,
+    "seconds": round(seconds, 1), "peak_memory_mb": peak, "mb": round(size / 1e6, 1),
+    "download_s": round(sent, 2), "download_status": response.status_code}))
 """
 EXPORTS = ["admin CSV", "admin XLSX", "public csv", "public json"]
 
 
 def export_figures(env):
-    """Time and peak memory of each whole-collection export (lines: of the CSV and JSON)."""
+    """
+    For each whole-collection export: the request's time and the worker's peak memory; when the
+    export is large (prepared outside the request), the builder's time and peak memory, the
+    file's size and the time to send it.
+    """
+    env = dict(env, DJANGO_EXPORT_BUILDER="none")
     figures = {}
     for which in EXPORTS:
-        figures[which] = shell(dict(env, BENCH_EXPORT=which), EXPORT_PROBE)
-        row = figures[which]
-        print(
-            f"  export, {which:11} {row['seconds']:7.1f} s  {row['mb']:8.1f} MB  "
-            f"peak memory {row['peak_memory_mb']} MB",
-            flush=True,
-        )
+        row = shell(dict(env, BENCH_EXPORT=which), EXPORT_PROBE)
+        if row["status"] == 303:
+            row["builder"] = shell(env, BUILD_PROBE)
+        figures[which] = row
+        print(f"  export, {export_line(which, row)}", flush=True)
     return figures
+
+
+def export_line(which, row):
+    """One export's figures in words."""
+    request = (
+        f"{which:11} request {row['status']} in {row['seconds']:.2f} s, "
+        f"worker peak memory {row['peak_memory_mb']} MB"
+    )
+    if row["status"] != 303:
+        return f"{request}, made within it: {row['mb']} MB"
+    built = row["builder"]
+    return (
+        f"{request}; builder: {built['rows']:,} rows in {built['seconds']} s, peak memory "
+        f"{built['peak_memory_mb']} MB, {built['mb']} MB sent in {built['download_s']} s "
+        f"({built['state']})"
+    )
 
 
 def run(command, env, **kwargs):
@@ -560,10 +606,7 @@ def print_table(figures):
         )
     print(f"worker peak memory (MB): {figures['worker_peak_memory_mb']}")
     for which, row in figures.get("exports", {}).items():
-        print(
-            f"whole-collection export, {which}: {row['seconds']} s, {row['mb']} MB, "
-            f"peak memory {row['peak_memory_mb']} MB"
-        )
+        print(f"whole-collection export, {export_line(which, row)}")
     print(
         f"generate_specimens: {figures['generate_specimens_s']} s; "
         f"import_collection of {figures['csv_rows']:,} CSV rows: {figures['csv_import_s']} s"
