@@ -14,6 +14,7 @@ from exhibitions.models import Building, Exhibition, Showroom
 from gifts.models import Gift, Leader
 from tests.browser.conftest import screenshot
 from tests.factories import UserFactory
+from tests.test_html import export_pages
 
 pytestmark = [
     pytest.mark.browser,
@@ -87,6 +88,27 @@ def test_public_pages_have_no_serious_violations(
         violations = axe_violations(page, axe_script)
         if violations:
             failures.append(describe(f"{name} ({path})", violations))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone", "narrow"])
+def test_a_large_downloads_page_has_no_serious_violations_in_any_state(
+    live_server, db, new_page, axe_script, size
+):
+    page = new_page("phone" if size == "narrow" else size, bypass_csp=True)
+    if size == "narrow":
+        page.set_viewport_size({"width": 320, "height": 700})
+    failures = []
+    for path in export_pages():
+        response = page.goto(live_server.url + path)
+        assert response.status in (200, 202, 422), path
+        page.wait_for_load_state()
+        violations = axe_violations(page, axe_script)
+        if violations:
+            failures.append(describe(path, violations))
+        wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if wider > 0:
+            failures.append(f"{path}: {wider} px of sideways scrolling at {size}")
     assert not failures, "\n".join(failures)
 
 

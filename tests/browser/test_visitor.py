@@ -5,9 +5,12 @@ without it every link and form is a normal page load. The journeys are the same 
 """
 
 import re
+from pathlib import Path
 
 import pytest
 
+from exports import builder
+from exports.models import Export
 from tests.browser.conftest import screenshot
 
 pytestmark = [
@@ -113,3 +116,32 @@ def test_filter_search_and_page_through_the_gifts(live_server, collection, new_p
     wait_for_listing(page, results_url)
     assert page.url == results_url
     assert first_gift(page).inner_text() == first_title
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_a_large_download_shows_its_link_once_ready(
+    live_server, collection, new_page, settings, js
+):
+    """With JavaScript the export's page puts the link in place by itself, without reloading;
+    without it, "Check again" shows it. Either way the file is the listing's."""
+    settings.EXPORT_STREAM_ROWS = {"csv": 5, "json": 5, "xlsx": 5}
+    page = new_page("phone", js=js)
+    response = page.goto(live_server.url + "/gifts/export.csv?leader=kim-il-sung")
+    assert response.status == 202
+    assert "/exports/" in page.url
+    page.get_by_role("status").filter(has_text="Waiting to be prepared").wait_for()
+    if js:
+        page.evaluate("window.notReloaded = true")
+    builder.build_waiting()
+    if not js:
+        page.get_by_role("link", name="Check again").click()
+    link = page.get_by_role("link", name="Download friendship-gifts.csv")
+    link.wait_for(timeout=15000)
+    page.get_by_role("status").filter(has_text="Ready").wait_for()
+    if js:
+        assert page.evaluate("window.notReloaded === true")
+    with page.expect_download() as download:
+        link.click()
+    content = Path(download.value.path()).read_text(encoding="utf-8")
+    assert content.startswith("accession_number,")
+    assert content.count("\n") - 1 == Export.objects.get().rows > 5
