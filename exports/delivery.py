@@ -18,8 +18,9 @@ class SeeOther(HttpResponseRedirect):
 
 
 def canonical(query):
-    """The query string with its keys in order, so that the same export is the same file."""
-    return urlencode(sorted(query.lists()), doseq=True)
+    """The query string with its keys in order and without the listing's page (an export has
+    every result), so that the same export is the same file."""
+    return urlencode(sorted((k, v) for k, v in query.lists() if k != "page"), doseq=True)
 
 
 def deliver(request, kind, fmt, table, *, owner=None):

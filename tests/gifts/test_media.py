@@ -5,16 +5,8 @@ gift makes them 404 again. In production the check answers with X-Accel-Redirect
 the file; scripts/e2e.py checks that through a real nginx).
 """
 
-import contextlib
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,6 +17,7 @@ from PIL import Image
 from gifts.models import GiftImage
 from museum.models import PublicationStatus
 from tests.factories import GiftFactory, UserFactory
+from tests.helpers import fetch, run_command_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = "default-src 'none'; sandbox"
@@ -269,59 +262,16 @@ for number, status in [("IFE-7001", "published"), ("IFE-7002", "draft")]:
 """
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fetch(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as answer:
-            return answer.status, dict(answer.headers), answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 @pytest.fixture(scope="module")
 def run_command_site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run-command")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="museum.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_VAR_DIR=str(folder),
-        DJANGO_LOG_LEVEL="WARNING",
+    steps = (
+        ["manage.py", "migrate", "--noinput"],
+        ["manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        ["-c", SETUP],
     )
-    python = Path(sys.executable)
-    for step in (
-        [str(python), "manage.py", "migrate", "--noinput"],
-        [str(python), "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        [str(python), "-c", SETUP],
-    ):
-        done = subprocess.run(step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [str(python.parent / "gunicorn"), "museum.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            assert server.poll() is None, server.stderr.read().decode()
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", folder / "media"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with run_command_server(folder, steps) as origin:
+        yield origin, folder / "media"
 
 
 def test_the_run_commands_server_shows_a_published_image_and_hides_a_draft(run_command_site):
