@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -178,11 +178,19 @@ def build(export):
 
 
 def prune():
-    """Forgets exports finished (or left waiting) longer ago than EXPORT_KEEP_SECONDS, with their
-    files, and removes files no export names (a partial file of a builder that was killed)."""
+    """Forgets exports finished (or left waiting) longer ago than EXPORT_KEEP_SECONDS, and the
+    oldest ready ones beyond EXPORT_KEEP_BYTES, with their files; removes files no export names
+    (a partial file of a builder that was killed)."""
     cutoff = timezone.now() - datetime.timedelta(seconds=settings.EXPORT_KEEP_SECONDS)
-    old = Export.objects.filter(finished__lt=cutoff) | Export.objects.filter(
-        state=Export.State.QUEUED, created__lt=cutoff
+    over, kept = [], 0
+    ready = Export.objects.filter(state=Export.State.READY).order_by("-finished")
+    for pk, size in ready.values_list("pk", "size"):
+        kept += size or 0
+        if kept > settings.EXPORT_KEEP_BYTES:
+            over.append(pk)
+    # A file being sent stays readable to the sender after it is removed.
+    old = Export.objects.filter(
+        Q(finished__lt=cutoff) | Q(state=Export.State.QUEUED, created__lt=cutoff) | Q(pk__in=over)
     )
     for export in old:
         path_of(export).unlink(missing_ok=True)

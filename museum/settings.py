@@ -290,6 +290,9 @@ EXPORT_STREAM_ROWS = {
     "xlsx": int(env("DJANGO_EXPORT_STREAM_ROWS_XLSX", "10000")),
 }
 EXPORT_KEEP_SECONDS = 24 * 60 * 60
+# At most this many bytes of prepared files are kept (the oldest go first), so that many large
+# downloads asked for in a day cannot fill the disk: 10 GB by default.
+EXPORT_KEEP_BYTES = int(env("DJANGO_EXPORT_KEEP_BYTES", str(10 * 1000**3)))
 EXPORT_QUEUE_LIMIT = 20
 # "process": a web worker starts the builder when an export waits and none is running; "none":
 # the exports wait for `manage.py build_exports` (the tests run it themselves).

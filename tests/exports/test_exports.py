@@ -281,6 +281,20 @@ def test_old_exports_and_stray_files_are_forgotten(client, collection, settings)
     assert client.get(asked["Location"]).status_code == 404
 
 
+def test_the_oldest_files_go_first_when_they_take_more_room_than_allowed(
+    client, collection, settings
+):
+    for fmt in ("csv", "json"):
+        client.get(f"/gifts/export.{fmt}")
+        builder.build_waiting()
+    csv_file, json_file = Export.objects.order_by("finished")
+    settings.EXPORT_KEEP_BYTES = json_file.size + csv_file.size - 1
+    builder.prune()
+    assert list(Export.objects.all()) == [json_file]
+    assert not builder.path_of(csv_file).exists()
+    assert builder.path_of(json_file).exists()
+
+
 def test_behind_nginx_the_file_is_sent_by_nginx(client, collection, settings):
     settings.MEDIA_ACCEL_REDIRECT = True
     client.get("/gifts/export.csv")
