@@ -38,6 +38,7 @@ import re
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
@@ -732,6 +733,7 @@ class RecordImportExportMixin(ImportExportMixin):
     export_formats = [CSV, XLSX]
     export_form_class = ExportForm  # every column, so that an export imports again
     import_template_name = "admin/museum/import.html"
+    export_template_name = "admin/museum/export.html"
     confirm_form_class = PreviewConfirmForm
 
     def has_import_permission(self, request):
@@ -787,6 +789,7 @@ class RecordImportExportMixin(ImportExportMixin):
         context = super().init_request_context_data(request, form)
         # The form posts back to this address, with the changelist's filters and search.
         context.setdefault("export_url", request.get_full_path())
+        context.setdefault("stream_rows", settings.EXPORT_STREAM_ROWS)
         return context
 
     def get_export_queryset(self, request):

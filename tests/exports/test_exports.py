@@ -199,6 +199,14 @@ def test_a_curators_large_admin_export_is_theirs_alone(client, collection, curat
     assert client.get(export.download_url()).status_code == 404
 
 
+def test_the_admin_export_form_says_what_happens_to_a_large_export(client, curator_in):
+    client.force_login(curator_in("curator"))
+    page = client.get(reverse("admin:gifts_gift_export") + "?status__exact=published")
+    text = " ".join(page.content.decode().split())
+    assert f"Up to {SMALL} records as CSV, or {SMALL} as Excel, download at once" in text
+    assert 'action="/admin/gifts/gift/export/?status__exact=published"' in text
+
+
 def test_a_curator_who_lost_the_permission_before_the_build_gets_nothing(
     client, collection, curator_in
 ):
