@@ -108,8 +108,17 @@ class Fact(AuditedModel):
         return f"{self.topic}: {self.value}"
 
     @property
+    def public_source(self):
+        """The source, while a curator has published it: a draft source (its title, its address)
+        is not shown on the fact's public pages."""
+        if self.source_id and self.source.status == PUBLISHED:
+            return self.source
+        return None
+
+    @property
     def cited_as(self):
-        return self.attribution or (self.source.publisher if self.source_id else "")
+        source = self.public_source
+        return self.attribution or (source.publisher if source else "")
 
 
 class Showroom(AuditedModel):

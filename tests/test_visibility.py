@@ -11,6 +11,7 @@ from exhibitions.models import ExhibitionItem, Fact
 from gifts.models import Citation
 from museum.models import CollectionState, PublicationStatus
 from tests.factories import (
+    BuildingFactory,
     DonorFactory,
     ExhibitionFactory,
     GiftFactory,
@@ -171,6 +172,29 @@ def test_draft_facts_rooms_and_sources_stay_off_the_visit_and_home_pages(client,
         assert "Unreviewed report" not in page
     assert client.get(hidden_room.get_absolute_url()).status_code == 404
     assert hidden_room.slug not in text_of(client.get("/sitemap-showrooms.xml"))
+
+
+@pytest.mark.django_db
+def test_a_published_fact_citing_a_draft_source_shows_nothing_of_that_source(client, linked):
+    draft = SourceFactory(
+        title="Unreviewed survey",
+        publisher="Draft Press",
+        url="https://draft.example/",
+        status=DRAFT,
+    )
+    building = BuildingFactory(status=PUBLISHED)
+    Fact.objects.create(topic="Showrooms", value="120 rooms", source=draft, status=PUBLISHED)
+    Fact.objects.create(
+        building=building, topic="Floors", value="6 floors", source=draft, status=PUBLISHED
+    )
+    for address in ["/", "/visit/"]:
+        page = client.get(address).content.decode()
+        assert "120 rooms" in page or "6 floors" in page, address
+        for trace in ("Unreviewed survey", "Draft Press", "draft.example"):
+            assert trace not in page, (address, trace)
+    draft.status = PUBLISHED
+    draft.save()
+    assert "Draft Press" in client.get("/visit/").content.decode()
 
 
 @pytest.mark.django_db
