@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from donors.models import Country, Donor
 from donors.resources import DonorResource
+from gifts.models import Gift
 from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
 from museum.imports import RecordImportExportMixin
 
@@ -23,6 +24,7 @@ class CountryAdmin(AuditedAdmin):
 @admin.register(Donor)
 class DonorAdmin(RecordImportExportMixin, PublishingAdmin):
     resource_classes = [DonorResource]
+    shown_by = [(Gift, "donor")]
     list_display = ["name", "kind", "country", "status", "is_specimen"]
     list_filter = ["status", "kind", "country__continent", "is_specimen"]
     list_select_related = ["country"]

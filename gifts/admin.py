@@ -52,6 +52,7 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Occasion)
 class OccasionAdmin(RecordImportExportMixin, PublishingAdmin):
     resource_classes = [OccasionResource]
+    shown_by = [(Gift, "occasion")]
     list_display = ["name", "kind", "display_date", "place", "status"]
     list_filter = ["status", "kind", "is_specimen"]
     search_fields = ["name", "place"]

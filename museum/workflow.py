@@ -160,6 +160,26 @@ def also_public(companions):
     return "Also becomes public: " + "; ".join(names) + (f"; and {more} more" if more else "")
 
 
+def still_shown(dependants):
+    """ "Published gifts still show it: gift Tea set, gift Vase; and 3 more" for dependants
+    ([(model, queryset)] of published records), or "" when there are none."""
+    names, more, kinds = [], 0, []
+    for model, records in dependants:
+        shown = list(records.order_by("pk")[:SHOWN_COMPANIONS])
+        if len(shown) == SHOWN_COMPANIONS:
+            more += records.count() - len(shown)
+        names += [f"{model._meta.verbose_name} {record}" for record in shown]
+        kinds += [model._meta.verbose_name_plural] if shown else []
+    if not names:
+        return ""
+    kinds = " and ".join(kinds)
+    return (
+        f"Published {kinds} still show it: "
+        + "; ".join(names)
+        + (f"; and {more} more" if more else "")
+    )
+
+
 def publish_companions(companions, user, reason):
     """Publish the records of companions with a version each. Returns how many."""
     from museum.history import update_with_history
@@ -254,11 +274,12 @@ ALSO_PUBLISH_HELP = (
 )
 
 
-def review_form(base, *, user, model, old_status, companions=None, link_fields=()):
+def review_form(base, *, user, model, old_status, companions=None, link_fields=(), dependants=None):
     """
     The admin form with a review comment, checked against the user's role. companions(form) ->
     [(model, queryset)]: the unpublished records that publishing the form's record would make
-    public, which the user must confirm (also_publish).
+    public, which the user must confirm (also_publish). dependants(form) -> [(model, queryset)]:
+    the published records that show the form's record, which keep it from being unpublished.
     """
     publisher = can_publish(user, model)
 
@@ -309,6 +330,14 @@ def review_form(base, *, user, model, old_status, companions=None, link_fields=(
                 or any(name in self.changed_data for name in link_fields)
                 or getattr(self, "approving", False)
             )
+            if dependants is not None and old_status == PUBLISHED and final_status != PUBLISHED:
+                shown = still_shown(dependants(self))
+                if shown:
+                    self.add_error(
+                        "status",
+                        f"{shown}. Visitors would read a name they may no longer see: unpublish "
+                        f"them, or link them to another {model._meta.verbose_name}, first.",
+                    )
             if companions is not None and final_status == PUBLISHED and asked:
                 self.companions = [(m, q) for m, q in companions(self) if q.exists()]
                 confirmed = cleaned.get("also_publish") or getattr(self, "approving", False)
@@ -332,6 +361,9 @@ class ReviewWorkflowMixin:
     # Records a published record shows to visitors, published with it: (model, lookup from
     # that model to this one), such as (Donor, "gifts") for a gift.
     published_with = ()
+    # Published records that show this one to visitors by name: (model, field), such as
+    # (Gift, "donor") for a donor. It cannot be unpublished while one of them is published.
+    shown_by = ()
 
     def unpublished_companions(self, records):
         """[(model, queryset)]: what publishing records (a queryset) would make public too."""
@@ -343,6 +375,13 @@ class ReviewWorkflowMixin:
                 ).exclude(status=PUBLISHED),
             )
             for model, lookup in self.published_with
+        ]
+
+    def published_dependants(self, records):
+        """[(model, queryset)]: the published records that show records (a queryset)."""
+        return [
+            (model, model._base_manager.filter(**{f"{field}__in": records}, status=PUBLISHED))
+            for model, field in self.shown_by
         ]
 
     def publication_notes(self, request, records):
@@ -470,6 +509,7 @@ class ReviewWorkflowMixin:
             old_status=obj.status if obj is not None else None,
             companions=companions,
             link_fields=[lookup_field(model, lookup) for model, lookup in self.published_with],
+            dependants=self.form_dependants if self.shown_by else None,
         )
         if proposes(request.user, obj):
             form = revisions.proposal_form(form, request.user)
@@ -512,6 +552,9 @@ class ReviewWorkflowMixin:
                 self.message_user(
                     request, f"Published with it: {'; '.join(names)}.", messages.SUCCESS
                 )
+
+    def form_dependants(self, form):
+        return self.published_dependants(self.model._base_manager.filter(pk=form.instance.pk))
 
     def form_companions(self, form):
         """The unpublished records the form's record would show once saved (before saving:
@@ -679,15 +722,32 @@ class ReviewWorkflowMixin:
         permissions=["publish"],
     )
     def unpublish(self, request, queryset):
-        return self._status_change(
+        affected = queryset.filter(status=PUBLISHED)
+
+        def apply(records, data):
+            shown = still_shown(
+                [(m, q) for m, q in self.published_dependants(records) if q.exists()]
+            )
+            if shown:
+                return Outcome(
+                    0, f"Nothing was unpublished. {shown}: unpublish them, or relink them, first."
+                )
+            count = mark_updated(records, request, status=DRAFT)
+            return Outcome(count, f"{count} returned to draft.")
+
+        shown = still_shown([(m, q) for m, q in self.published_dependants(affected) if q.exists()])
+        return confirm_bulk_change(
+            self,
             request,
             queryset,
             action="unpublish",
             title="Unpublish",
-            affected=queryset.filter(status=PUBLISHED),
-            to=DRAFT,
+            affected=affected,
+            apply=apply,
+            changes=[FieldChange("status", DRAFT.label)],
+            notes=[f"{shown}: they cannot be unpublished while those are."] if shown else [],
             skipped="they are not published (send records in review back with a comment).",
-            verb="returned to draft",
+            button="Unpublish",
         )
 
     @admin.action(

@@ -21,6 +21,7 @@ from tests.factories import (
     CategoryFactory,
     ExhibitionFactory,
     GiftFactory,
+    OccasionFactory,
     ShowroomFactory,
     UserFactory,
 )
@@ -611,3 +612,36 @@ def test_no_one_reverts_a_record_they_may_only_view(client, cataloguer, collecti
     assert client.post(url, {"name": "Old name", "_save": "Revert"}).status_code == 403
     building.refresh_from_db()
     assert building.name == "Renamed hall"
+
+
+@pytest.mark.parametrize("field", ["donor", "occasion"])
+def test_a_donor_or_occasion_that_published_gifts_show_stays_published(client, reviewer, field):
+    """Unpublishing it would leave its name on published gift pages, cards and exports: the form
+    and the bulk action both say which gifts show it, and change nothing."""
+    client_for(client, reviewer)
+    gift = GiftFactory(
+        status=PUBLISHED,
+        donor__status=PUBLISHED,
+        occasion=OccasionFactory(status=PUBLISHED),
+        title="Porcelain vase",
+    )
+    record = getattr(gift, field)
+    model = type(record)
+    page = client.get(admin_url(model, "change", record.pk))
+    response = client.post(admin_url(model, "change", record.pk), form_data(page, status=DRAFT))
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.errors["status"])
+    assert "Published gifts still show it: gift" in errors and "Porcelain vase" in errors
+    assert status_of(record) == PUBLISHED
+
+    changelist = admin_url(model, "changelist")
+    confirm = act(client, "unpublish", [record], url=changelist).content.decode()
+    assert "Porcelain vase" in confirm and "cannot be unpublished while those are" in confirm
+    done = act(client, "unpublish", [record], url=changelist, apply="1", follow=True)
+    assert "Nothing was unpublished" in done.content.decode()
+    assert status_of(record) == PUBLISHED
+
+    # Once the gift is unpublished, so may the record be.
+    act(client, "unpublish", [gift], apply="1")
+    act(client, "unpublish", [record], url=changelist, apply="1")
+    assert status_of(record) == DRAFT
