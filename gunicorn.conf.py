@@ -99,11 +99,11 @@ if os.path.isdir(_tmp) and os.access(_tmp, os.W_OK):
 # --- Logs --------------------------------------------------------------------------------------
 
 # Both go to the service's stdout and stderr: the journal under systemd. The access log is one
-# JSON object per line (museum/gunicorn_logging.py), which log shippers read without a parser.
+# JSON object per line (operations/gunicorn_logging.py), which log shippers read without a parser.
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-logger_class = "museum.gunicorn_logging.JsonAccessLogger"
+logger_class = "operations.gunicorn_logging.JsonAccessLogger"
 
 
 def post_worker_init(worker):

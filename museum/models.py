@@ -121,8 +121,8 @@ class CollectionState(models.Model):
 
     @classmethod
     def current_key(cls):
-        """The version for the current request (read once per request, see museum.cache)."""
-        from museum.cache import collection_key
+        """The version for the current request (read once per request, see operations.cache)."""
+        from operations.cache import collection_key
 
         return collection_key()
 
@@ -161,7 +161,7 @@ class CollectionState(models.Model):
             return
         if not cls.objects.filter(pk=1).update(version=F("version") + 1, changed=timezone.now()):
             cls.objects.get_or_create(pk=1)
-        from museum.cache import forget_collection_key
+        from operations.cache import forget_collection_key
 
         forget_collection_key()  # a change made in this request is seen by the rest of it
 

@@ -1,9 +1,9 @@
 """
 What renews cached pages: any write to a model of ours moves the collection version on.
 
-The whole-page cache (museum.cache) and each worker's in-memory listing (gifts.listing) are keyed
-by the collection version (museum.models.CollectionState). Every model of the project's own apps
-(any app whose code lives in this repository, so a new app too) and every many-to-many table
+The whole-page cache (operations.cache) and each worker's in-memory listing (gifts.listing) are
+keyed by the collection version (museum.models.CollectionState). Every model of the project's own
+apps (any app whose code lives in this repository, so a new app too) and every many-to-many table
 between them moves the version on when a row is saved, deleted, added or removed, unless it is
 listed in NOT_PUBLIC with the reason visitors never see it. A model added later is covered by
 default; tests/museum/test_renewal.py saves an instance of each and fails if one is not.

@@ -46,7 +46,7 @@ def cache_from_url(url):
     scheme = urlsplit(url).scheme
     if scheme in ("redis", "rediss"):
         # Django's own Redis backend. Short timeouts: a cache that has gone away must cost a
-        # page a few milliseconds, not hang it (museum.cache carries on without it).
+        # page a few milliseconds, not hang it (operations.cache carries on without it).
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
@@ -54,7 +54,7 @@ def cache_from_url(url):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     if scheme == "locmem":
-        # Pages are kept deflated (museum.cache): 500 of them are a few MB per worker.
+        # Pages are kept deflated (operations.cache): 500 of them are a few MB per worker.
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 500},
@@ -116,21 +116,23 @@ INSTALLED_APPS = [
     "donors",
     "exhibitions",
     "exports",
+    "pages",
+    "operations",
 ]
 
 MIDDLEWARE = [
     # First: every response, redirects and errors included, carries its request id.
-    "museum.middleware.RequestIdMiddleware",
+    "operations.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache, so a page from the cache gets these headers too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "museum.cache.PublicPageCacheMiddleware",
+    "operations.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # The admin's search and filters would send a NUL byte to the database (a 500 on PostgreSQL).
-    "museum.middleware.AdminNulBytesMiddleware",
+    "operations.middleware.AdminNulBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who made a change, for the records' history (django-simple-history).
@@ -172,7 +174,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding lets psycopg prepare a statement it sees repeatedly, so PostgreSQL
     # plans the gift page's nine-way join once per connection, not per request (2-8 ms each).
     # A server that is down or unreachable is given up on after DJANGO_DB_CONNECT_TIMEOUT seconds
-    # (museum.errors.server_error then answers 503) rather than holding the worker for minutes.
+    # (operations.errors.server_error then answers 503) rather than holding the worker for minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True,
         prepare_threshold=2,
@@ -194,7 +196,7 @@ CACHES = {
     )
 }
 
-# How long a visitor's page is kept (museum.cache); 0 turns the page cache off.
+# How long a visitor's page is kept (operations.cache); 0 turns the page cache off.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -316,11 +318,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "museum.logging.RequestIdFilter"},
-        "database_unavailable": {"()": "museum.errors.DatabaseUnavailableFilter"},
+        "request_id": {"()": "operations.logging.RequestIdFilter"},
+        "database_unavailable": {"()": "operations.errors.DatabaseUnavailableFilter"},
     },
     "formatters": {
-        "json": {"()": "museum.logging.JsonFormatter"},
+        "json": {"()": "operations.logging.JsonFormatter"},
         "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -357,7 +359,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 # Content-Security-Policy (django-csp): nothing is allowed unless named. Pages carry no inline
 # script or style; one that needs an inline script gives it request.csp_nonce (such a page is
-# never put in the page cache, museum.cache).
+# never put in the page cache, operations.cache).
 MEDIA_ORIGIN = (
     f"https://{os.environ['MEDIA_CUSTOM_DOMAIN']}"
     if MEDIA_STORAGE == "s3" and os.environ.get("MEDIA_CUSTOM_DOMAIN")
@@ -389,7 +391,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_M
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "museum.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "operations.middleware.client_ip"
 AXES_VERBOSE = False
 # Behind the proxy the visitor's address is the last one it appended to X-Forwarded-For.
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", PRODUCTION)

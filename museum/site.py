@@ -2,7 +2,7 @@
 The site's own address (settings.SITE_URL): every absolute URL the site writes (canonical links,
 og:url and og:image, JSON-LD, exports, sitemaps, robots.txt) is built from it, never from the
 Host header of the request being answered, so no request can make a page (cached for everyone,
-museum.cache) name another host.
+operations.cache) name another host.
 """
 
 import copy

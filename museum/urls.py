@@ -3,16 +3,18 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from museum import quality, views
+from museum import quality
 from museum.site import as_site_request
-from museum.sitemaps import SITEMAPS
+from operations import views as operations
+from pages import views as pages
+from pages.sitemaps import SITEMAPS
 
 admin.site.site_header = "Friendship Gifts: curators' desk"
 admin.site.site_title = "Friendship Gifts admin"
 admin.site.index_title = "Catalogue"
 
-# A lost database answers 503, not 500 (museum.errors.server_error).
-handler500 = "museum.errors.server_error"
+# A lost database answers 503, not 500 (operations.errors.server_error).
+handler500 = "operations.errors.server_error"
 
 
 def sitemap_view(view):
@@ -25,13 +27,13 @@ def sitemap_view(view):
 
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
-    path("statistics/", views.statistics, name="statistics"),
-    path("robots.txt", views.robots_txt, name="robots"),
+    path("", pages.home, name="home"),
+    path("healthz", operations.healthz, name="healthz"),
+    path("readyz", operations.readyz, name="readyz"),
+    path("statistics/", pages.statistics, name="statistics"),
+    path("robots.txt", pages.robots_txt, name="robots"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, error pages).
-    path("favicon.ico", views.favicon, name="favicon"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     # An index of sitemap pages (a page holds 5,000 gifts), and the pages it lists.
     path(
         "sitemap.xml",

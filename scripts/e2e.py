@@ -457,7 +457,7 @@ def check_not_found(client):
 def check_security_headers(client, path, views=2):
     """
     Django's security headers on a page, asked for `views` times: the first answer is rendered,
-    the next ones may come from the page cache (museum.cache), and each must carry them.
+    the next ones may come from the page cache (operations.cache), and each must carry them.
     """
     problems, seen = [], []
     for view in range(1, views + 1):

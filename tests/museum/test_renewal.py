@@ -14,7 +14,7 @@ from exhibitions.models import ExhibitionItem, Fact
 from gifts.models import Gift, GiftImage
 from museum import renewal
 from museum.models import CollectionState
-from museum.views import HOME_FACT_TOPICS
+from pages.views import HOME_FACT_TOPICS
 from tests.factories import ExhibitionFactory
 
 OUR_APPS = ("museum", "gifts", "donors", "exhibitions")

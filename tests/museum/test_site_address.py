@@ -1,6 +1,7 @@
 """
 No request can change what another visitor gets: absolute URLs come from SITE_URL, never from the
-Host header, and the page cache keeps pages apart by scheme and host (museum.site, museum.cache).
+Host header, and the page cache keeps pages apart by scheme and host (museum.site,
+operations.cache).
 """
 
 import json

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
-from museum import backups
+from operations import backups
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from gifts.models import Gift
 from museum import charts
-from museum.sitemaps import GiftSitemap
+from pages.sitemaps import GiftSitemap
 from tests.factories import ExhibitionFactory, GiftFactory
 
 

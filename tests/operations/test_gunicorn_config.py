@@ -1,4 +1,5 @@
-"""gunicorn.conf.py and its JSON access log (museum.gunicorn_logging); scripts/e2e.py runs them."""
+"""gunicorn.conf.py and its JSON access log (operations.gunicorn_logging); scripts/e2e.py runs
+them."""
 
 import datetime
 import json
@@ -10,7 +11,7 @@ from unittest import mock
 import pytest
 from gunicorn.config import Config
 
-from museum.gunicorn_logging import JsonAccessLogger
+from operations.gunicorn_logging import JsonAccessLogger
 
 CONF = str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py")
 GUNICORN_VARIABLES = [

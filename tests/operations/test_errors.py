@@ -15,7 +15,7 @@ from django.db.utils import OperationalError
 from django.template.loader import render_to_string
 from django.urls import path
 
-from museum.errors import server_error
+from operations.errors import server_error
 from tests.factories import GiftFactory
 from tests.museum.test_production import ROOT, production_env
 

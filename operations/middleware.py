@@ -3,8 +3,9 @@ Request ids, and the visitor's address behind the proxy.
 
 Every request gets an id: the one nginx (or another proxy) sent in X-Request-ID when it looks like
 one, otherwise a new one. It is returned in the X-Request-ID response header, written by
-gunicorn's access log (museum.gunicorn_logging) and put on every log record made while the request
-is answered (museum.logging), so one id ties a visitor's report, the proxy's log and ours together.
+gunicorn's access log (operations.gunicorn_logging) and put on every log record made while the
+request is answered (operations.logging), so one id ties a visitor's report, the proxy's log and
+ours together.
 """
 
 import re

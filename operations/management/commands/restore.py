@@ -11,8 +11,8 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 from gifts.models import Gift
-from museum import backups
 from museum.models import CollectionState
+from operations import backups
 
 
 class Command(BaseCommand):

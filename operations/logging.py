@@ -1,13 +1,13 @@
 """
 Log records as one JSON object per line on stdout, each with the id of the request it belongs to
-(museum.middleware), for a log collector to index without parsing prose.
+(operations.middleware), for a log collector to index without parsing prose.
 """
 
 import datetime
 import json
 import logging
 
-from museum.middleware import current_request_id
+from operations.middleware import current_request_id
 
 # Attributes every LogRecord has; anything else on a record was passed in `extra` and is kept.
 STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

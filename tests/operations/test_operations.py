@@ -13,8 +13,8 @@ from django.core.cache import caches
 from django.test import RequestFactory
 
 from gifts.models import Gift
-from museum.logging import JsonFormatter, RequestIdFilter
-from museum.middleware import client_ip
+from operations.logging import JsonFormatter, RequestIdFilter
+from operations.middleware import client_ip
 
 REDIS = "redis://127.0.0.1:6379/15"
 NOWHERE = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
@@ -120,7 +120,7 @@ def test_log_lines_are_json_with_the_request_id(client, db, cache_down, caplog):
     for record in caplog.records:
         RequestIdFilter().filter(record)
         lines.append(json.loads(JsonFormatter().format(record)))
-    warning = next(line for line in lines if line["logger"] == "museum.views")
+    warning = next(line for line in lines if line["logger"] == "operations.views")
     assert warning["request_id"] == response["X-Request-ID"] == "drill-0000042"
     assert warning["level"] == "WARNING" and "cache failed" in warning["message"]
     # Django's own line about the 503 carries the same id, the path and the status.
@@ -189,7 +189,7 @@ def test_failed_sign_ins_are_listed_for_administrators(client, admin_client, reg
 def test_a_page_that_used_a_csp_nonce_is_not_kept_in_the_page_cache(rf, db, page_cache):
     from django.http import HttpResponse
 
-    from museum.cache import PublicPageCacheMiddleware
+    from operations.cache import PublicPageCacheMiddleware
 
     def view(request):
         return HttpResponse(f'<script nonce="{request.csp_nonce}">go()</script>')

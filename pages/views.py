@@ -1,12 +1,8 @@
-import logging
-import uuid
 from itertools import zip_longest
 from urllib.parse import urlencode
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -18,8 +14,6 @@ from gifts import listing
 from gifts.models import Gift, Leader
 from museum import charts
 from museum.site import absolute_url
-
-logger = logging.getLogger(__name__)
 
 # The museum's own figures shown on the home page, in this order; sources disagree on some, and
 # every figure given is shown with who gives it.
@@ -49,7 +43,7 @@ def home(request):
         "exhibition": current_exhibition(),
         "categories": categories,
     }
-    return render(request, "home.html", context)
+    return render(request, "pages/home.html", context)
 
 
 def museum_facts():
@@ -188,7 +182,7 @@ def statistics(request):
             label_heading="Assessment",
         ),
     }
-    return render(request, "statistics.html", context)
+    return render(request, "pages/statistics.html", context)
 
 
 @require_safe
@@ -207,46 +201,3 @@ def favicon(request):
     """The site's icon, under its hashed name (asked for when it is the page's turn, not before
     collectstatic has written the names)."""
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
-
-
-def healthz(request):
-    """The process is up and answering: no database, no cache, never cached."""
-    response = JsonResponse({"status": "ok"})
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def readyz(request):
-    """
-    Ready to serve: the database answers a query and the cache a write and a read. 503 names the
-    part that failed, so a load balancer stops sending visitors and an operator knows where to
-    look. Cheap (two round trips), no authentication, never cached.
-    """
-    checks = {"database": check_database, "cache": check_cache}
-    report = {}
-    for name, check in checks.items():
-        try:
-            check()
-            report[name] = "ok"
-        except Exception as error:
-            logger.warning("readyz: %s failed: %s", name, error)
-            report[name] = f"failed: {type(error).__name__}"
-    ready = all(value == "ok" for value in report.values())
-    response = JsonResponse({"status": "ok" if ready else "unavailable", **report})
-    response.status_code = 200 if ready else 503
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def check_database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-
-
-def check_cache():
-    key = f"readyz:{uuid.uuid4().hex}"  # its own key: workers check at the same time
-    cache.set(key, "ok", 10)
-    if cache.get(key) != "ok":
-        raise RuntimeError("the cache did not keep a value")
-    cache.delete(key)
