@@ -1,10 +1,10 @@
 from django.contrib import admin
 
+from desk.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
+from desk.imports import RecordImportExportMixin
 from donors.models import Country, Donor
 from donors.resources import DonorResource
 from gifts.models import Gift
-from museum.admin import RECORD_METADATA, AuditedAdmin, PublishingAdmin
-from museum.imports import RecordImportExportMixin
 
 
 @admin.register(Country)
@@ -23,6 +23,7 @@ class CountryAdmin(AuditedAdmin):
 
 @admin.register(Donor)
 class DonorAdmin(RecordImportExportMixin, PublishingAdmin):
+    bulk_delete = False  # one at a time, from the record's delete page, which lists what goes too
     resource_classes = [DonorResource]
     shown_by = [(Gift, "donor")]
     list_display = ["name", "kind", "country", "status", "is_specimen"]

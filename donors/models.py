@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from museum.history import HistoricalRecords
-from museum.models import AuditedModel, PublicationStatus, reached_by_published, status_field
-from museum.text import fold, language_tag
+from desk.history import HistoricalRecords
+from desk.models import AuditedModel, PublicationStatus, reached_by_published, status_field
+from desk.text import fold, language_tag
 
 
 class Continent(models.TextChoices):

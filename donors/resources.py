@@ -1,9 +1,9 @@
-"""Import and export columns for donors (see museum/imports.py for the rules)."""
+"""Import and export columns for donors (see desk/imports.py for the rules)."""
 
 from import_export.fields import Field
 
+from desk.imports import NaturalKeyWidget, RecordResource
 from donors.models import Country, Donor
-from museum.imports import NaturalKeyWidget, RecordResource
 
 
 class DonorResource(RecordResource):

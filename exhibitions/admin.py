@@ -1,9 +1,9 @@
 from django.contrib import admin
 
+from desk.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
+from desk.workflow import PUBLISHED
 from exhibitions.models import Building, Exhibition, ExhibitionItem, Fact, Showroom
 from gifts.models import Gift
-from museum.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
-from museum.workflow import PUBLISHED
 
 
 class FactInline(LabelledTabularInline):
@@ -22,6 +22,7 @@ class ShowroomInline(LabelledTabularInline):
 
 @admin.register(Building)
 class BuildingAdmin(PublishingAdmin):
+    bulk_delete = False  # one at a time, from the record's delete page, which lists what goes too
     list_display = ["name", "opened", "storeys", "order", "status"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -63,6 +64,7 @@ class FactAdmin(PublishingAdmin):
 
 @admin.register(Showroom)
 class ShowroomAdmin(PublishingAdmin):
+    bulk_delete = False  # one at a time, from the record's delete page, which lists what goes too
     list_display = ["code", "name", "building", "floor", "theme", "tour_order", "status"]
     list_display_links = ["code", "name"]
     list_filter = ["status", "building", "theme", "floor"]
@@ -99,6 +101,7 @@ class ExhibitionItemInline(LabelledTabularInline):
 
 @admin.register(Exhibition)
 class ExhibitionAdmin(PublishingAdmin):
+    bulk_delete = False  # one at a time, from the record's delete page, which lists what goes too
     list_display = ["title", "status", "start_date", "end_date"]
     list_filter = ["status"]
     search_fields = ["title", "introduction"]

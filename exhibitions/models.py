@@ -1,9 +1,9 @@
 from django.db import models
 from django.urls import reverse
 
+from desk.history import HistoricalRecords
+from desk.models import AuditedModel, PublicationStatus, status_field
 from donors.models import Continent
-from museum.history import HistoricalRecords
-from museum.models import AuditedModel, PublicationStatus, status_field
 
 PUBLISHED = PublicationStatus.PUBLISHED
 

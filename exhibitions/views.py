@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
+from desk.models import PublicationStatus
 from exhibitions.models import Building, Exhibition, Fact, Showroom
 from gifts import listing
 from gifts.models import Gift
-from museum.models import PublicationStatus
 from museum.query import whole_number
 
 GIFTS_PER_PAGE = 24

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.http import urlencode
 
+from desk.models import CollectionState
 from exports import builder, formats
 from exports.models import Export
-from museum.models import CollectionState
 
 
 class SeeOther(HttpResponseRedirect):

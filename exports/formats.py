@@ -59,7 +59,7 @@ def neutralise(value):
     A text cell that would start with = + - @ tab or carriage return, with a single quote put in
     front, as OWASP advises: the spreadsheet shows it as text and never runs it. Other values
     (numbers, dates, booleans) are left as they are. The admin import takes the quote off again
-    (museum.imports.text), so an exported file imports unchanged.
+    (desk.parsers.cell_text), so an exported file imports unchanged.
     """
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value

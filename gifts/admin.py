@@ -4,14 +4,14 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
 
+from desk.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
+from desk.imports import RecordImportExportMixin
 from donors.models import Donor
 from gifts import search
 from gifts.desk import GiftDeskMixin
 from gifts.forms import GiftAdminForm, GiftImageForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source
 from gifts.resources import GiftResource, OccasionResource
-from museum.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
-from museum.imports import RecordImportExportMixin
 
 ACCESSION_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d[\d-]*$")
 
@@ -51,6 +51,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Occasion)
 class OccasionAdmin(RecordImportExportMixin, PublishingAdmin):
+    bulk_delete = False  # one at a time, from the record's delete page, which lists what goes too
     resource_classes = [OccasionResource]
     shown_by = [(Gift, "occasion")]
     list_display = ["name", "kind", "display_date", "place", "status"]
@@ -118,6 +119,7 @@ class GiftImageInline(admin.StackedInline):
 
 @admin.register(Gift)
 class GiftAdmin(RecordImportExportMixin, GiftDeskMixin, PublishingAdmin):
+    bulk_delete = False  # one at a time, from the record's delete page, which lists what goes too
     resource_classes = [GiftResource]
     form = GiftAdminForm
     list_display = [
@@ -153,9 +155,9 @@ class GiftAdmin(RecordImportExportMixin, GiftDeskMixin, PublishingAdmin):
     inlines = [CitationInline, GiftImageInline]
     show_full_result_count = False
     list_per_page = 50
-    # What a published gift shows visitors is published with it (museum.workflow).
+    # What a published gift shows visitors is published with it (desk.workflow).
     published_with = [(Donor, "gifts"), (Occasion, "gifts"), (Source, "gifts")]
-    # Review (museum.workflow) and bulk work (gifts.desk), each confirmed before writing.
+    # Review (desk.workflow) and bulk work (gifts.desk), each confirmed before writing.
     actions = [
         "submit_for_review",
         "publish",

@@ -1,19 +1,20 @@
 """
 The gift changelist's bulk work: move to a showroom, put on display or in storage, change the
-category, add to an exhibition. Each shows what will change first (museum.bulk) and writes through
-museum.admin.mark_updated. A cataloguer's bulk changes reach drafts only (museum.workflow).
+category, add to an exhibition. Each shows what will change first (desk.bulk) and writes through
+desk.bulk.mark_updated. A cataloguer's bulk changes reach drafts only (desk.workflow).
 """
 
 from django import forms
 from django.contrib import admin
 from django.db.models import Max
+from django.urls import reverse
 
+from desk.bulk import FieldChange, Outcome, confirm_bulk_change, mark_updated
+from desk.workflow import DRAFT, NOT_A_DRAFT, can_publish, editable
 from exhibitions.models import Exhibition, ExhibitionItem
 from gifts.forms import MoveToShowroomForm
 from gifts.models import Category, Gift
-from museum.bulk import FieldChange, Outcome, confirm_bulk_change, mark_updated
-from museum.quality import QualityFilter
-from museum.workflow import DRAFT, NOT_A_DRAFT, can_publish, editable
+from gifts.quality import QualityFilter
 
 IN_STORAGE = "in storage"
 ORDER_MAX = 32767  # ExhibitionItem.order is a small integer
@@ -43,6 +44,18 @@ class GiftDeskMixin:
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), QualityFilter]
+
+    def desk_links(self, request):
+        """The data quality page, on the curators' desk (desk.templatetags.desk)."""
+        if not self.has_view_permission(request):
+            return []
+        return [
+            {
+                "url": reverse("admin-quality"),
+                "label": "Data quality",
+                "note": "What published gifts lack: images, alt text, sources, locations, dates",
+            }
+        ]
 
     def has_add_to_exhibition_permission(self, request):
         user = request.user

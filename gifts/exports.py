@@ -8,11 +8,11 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 
+from desk.models import format_partial_date
 from exports.formats import Refused, Table, in_chunks
 from gifts import listing
 from gifts.filters import GiftFilter
 from gifts.models import Gift
-from museum.models import format_partial_date
 
 EXPORT_COLUMNS = [
     "accession_number",

@@ -28,6 +28,14 @@ from pathlib import Path
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from desk import history, parsers
+from desk.models import (
+    CollectionState,
+    DatePrecision,
+    PublicationStatus,
+    refresh_planner_statistics,
+)
+from desk.text import fold, language_tag, slugify_name
 from donors.models import Continent, Country, Donor, donor_search_name
 from exhibitions.models import Building, Fact, Showroom
 from gifts.models import (
@@ -40,14 +48,6 @@ from gifts.models import (
     Source,
 )
 from gifts.search import gift_document
-from museum import history
-from museum.models import (
-    CollectionState,
-    DatePrecision,
-    PublicationStatus,
-    refresh_planner_statistics,
-)
-from museum.text import fold, language_tag, slugify_name
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "collection"
 
@@ -174,19 +174,6 @@ class Row:
         return f"{self.file}, line {self.line}"
 
 
-def parse_partial_date(text):
-    """'1985' / '1985-06' / '1985-06-19' to (date, precision); ValueError when malformed."""
-    parts = text.split("-")
-    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise ValueError(f"'{text}' is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD")
-    numbers = [int(p) for p in parts] + [1] * (3 - len(parts))
-    precision = [DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY][len(parts) - 1]
-    try:
-        return datetime.date(*numbers), precision
-    except ValueError as error:
-        raise ValueError(f"'{text}' is not a real date ({error})") from None
-
-
 class CollectionImporter:
     def __init__(
         self, data_dir=DEFAULT_DATA_DIR, keep_existing=False, keep_edits=False, progress=None
@@ -251,7 +238,7 @@ class CollectionImporter:
         if not text:
             return None, DatePrecision.DAY
         try:
-            return parse_partial_date(text)
+            return parsers.partial_date(text)
         except ValueError as error:
             self.error(row, f"{column}: {error}")
             return None, DatePrecision.DAY
@@ -262,10 +249,18 @@ class CollectionImporter:
             if required:
                 self.error(row, f"{column} is required")
             return None
-        if not text.isdigit():
-            self.error(row, f"{column}: '{text}' is not a whole number")
+        try:
+            return parsers.whole_number(text)
+        except ValueError as error:
+            self.error(row, f"{column}: {error}")
             return None
-        return int(text)
+
+    def yes_no_or_error(self, row, column):
+        try:
+            return parsers.yes_no(row.data[column])
+        except ValueError as error:
+            self.error(row, f"{column}: {error}")
+            return False
 
     def choice_or_error(self, row, column, choices, required=True):
         value = row.data[column]
@@ -381,7 +376,7 @@ class CollectionImporter:
             values[code] = {
                 "name": data["name"],
                 "continent": self.choice_or_error(row, "continent", Continent.values),
-                "is_historical": self.choice_or_error(row, "historical", {"yes", "no"}) == "yes",
+                "is_historical": self.yes_no_or_error(row, "historical"),
             }
         return values
 
@@ -488,7 +483,7 @@ class CollectionImporter:
             showroom, on_display = "", False
             if location:
                 showroom = location.data["showroom"]
-                on_display = location.data["on_display"] == "yes"
+                on_display = self.yes_no_or_error(location, "on_display")
                 if showroom not in self.showrooms:
                     self.error(location, f"showroom: unknown showroom '{showroom}'")
                 if direction == Gift.Direction.GIVEN:
@@ -825,7 +820,7 @@ class CollectionImporter:
     def write_history(self, *tables):
         """
         A version of every record created or updated, for the models that keep a history
-        (museum.history): copied in bulk from the rows as written, by no one, with the change
+        (desk.history): copied in bulk from the rows as written, by no one, with the change
         reason "import_collection".
         """
         now = timezone.now()

@@ -14,7 +14,7 @@ primary key. Full-text search stays in the database (gifts.search) and its match
 here.
 
 The columns are loaded once per worker and again when the collection version
-(museum.models.CollectionState) moves on, which every save, import and bulk action does. Checking
+(desk.models.CollectionState) moves on, which every save, import and bulk action does. Checking
 the version is one primary-key query per request.
 """
 
@@ -28,11 +28,11 @@ from types import MappingProxyType
 import numpy as np
 from django.db.models.functions import Lower
 
+from desk.models import CollectionState
 from donors.models import Continent, Country, Donor
 from exhibitions.models import Building, Showroom
 from gifts import search
 from gifts.models import Category, Gift, GiftImage, Leader, Occasion
-from museum.models import CollectionState
 
 UNKNOWN_YEAR = 0
 SORTS = {

@@ -5,9 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from donors.models import Donor
-from museum.history import HistoricalRecords
-from museum.models import (
+from desk.history import HistoricalRecords
+from desk.models import (
     AuditedModel,
     DatePrecision,
     PublicationStatus,
@@ -15,7 +14,8 @@ from museum.models import (
     reached_by_published,
     status_field,
 )
-from museum.text import slugify_name
+from desk.text import slugify_name
+from donors.models import Donor
 
 
 class Leader(models.Model):
@@ -452,7 +452,7 @@ class Gift(AuditedModel):
     search_body = models.TextField("search text", blank=True, editable=False)
 
     objects = GiftQuerySet.as_manager()
-    # Every version, with who changed what (museum.history); the search columns are derived.
+    # Every version, with who changed what (desk.history); the search columns are derived.
     history = HistoricalRecords(excluded_fields=["search_title", "search_body"])
 
     class Meta:
@@ -460,7 +460,7 @@ class Gift(AuditedModel):
         verbose_name = "gift"
         verbose_name_plural = "gifts"
         permissions = [
-            # museum.workflow: curators review; cataloguers only draft and submit for review.
+            # desk.workflow: curators review; cataloguers only draft and submit for review.
             ("publish_gift", "Can publish, unpublish and send back gifts in review"),
             # Checked as gifts.import_records by the admin's import (registrars).
             ("import_records", "Can import collection records"),

@@ -1,11 +1,11 @@
-"""Import and export columns for gifts and occasions (see museum/imports.py for the rules)."""
+"""Import and export columns for gifts and occasions (see desk/imports.py for the rules)."""
 
 from import_export.fields import Field
 
+from desk.imports import NaturalKeyWidget, RecordResource
 from donors.models import Country, Donor
 from exhibitions.models import Showroom
 from gifts.models import Category, Gift, Leader, Occasion
-from museum.imports import NaturalKeyWidget, RecordResource
 
 
 def link(attribute, model, key, label=None, upper=False):

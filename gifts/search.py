@@ -6,7 +6,7 @@ Each gift stores its search text already normalised (lower case, accents and pun
 removed): ``search_title`` and ``search_body`` (donor, country, occasion, category, recipient,
 description, notes; the donor's name in English and in its original script). Both databases then
 only split on spaces, so "francois mitterrand" finds "François Mitterrand", "pham van dong" finds
-"Phạm Văn Đồng" (Đ has no Unicode decomposition: museum.text folds it) and "Kim Il-sung" finds
+"Phạm Văn Đồng" (Đ has no Unicode decomposition: desk.text folds it) and "Kim Il-sung" finds
 "Kim Il Sung" on either. A leader's name in any spelling the data lists (김일성, Kim Il-sŏng,
 Gim Il-seong) is rewritten in the query to the display name the documents carry. Every word of a
 query must match, as a word or a word's start.
@@ -22,7 +22,7 @@ from array import array
 import numpy as np
 from django.db import connection
 
-from museum.text import fold
+from desk.text import fold
 
 NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 MAX_TERMS = 8
@@ -31,7 +31,7 @@ MAX_TERM_LENGTH = 40
 
 def normalize(text):
     """Lower case, no accents, no punctuation: 'Kim Il-sŏng' -> 'kim il song', 'Phạm Văn
-    Đồng' -> 'pham van dong' (museum.text folds the letters that do not decompose, like Đ)."""
+    Đồng' -> 'pham van dong' (desk.text folds the letters that do not decompose, like Đ)."""
     if not text:
         return ""
     folded = fold(text).casefold()

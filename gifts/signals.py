@@ -1,4 +1,4 @@
-"""A gift's search text follows the names it is built from (cached pages: museum.renewal)."""
+"""A gift's search text follows the names it is built from (cached pages: desk.renewal)."""
 
 from django.db.models.signals import post_save
 

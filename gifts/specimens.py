@@ -20,16 +20,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from donors.models import Continent, Country, Donor, donor_search_name
-from exhibitions.models import Showroom
-from gifts.models import Category, Gift, Leader, Occasion
-from gifts.search import document
-from museum.models import (
+from desk.models import (
     CollectionState,
     DatePrecision,
     PublicationStatus,
     refresh_planner_statistics,
 )
+from donors.models import Continent, Country, Donor, donor_search_name
+from exhibitions.models import Showroom
+from gifts.models import Category, Gift, Leader, Occasion
+from gifts.search import document
 
 BATCH_SIZE = 2000
 
@@ -380,7 +380,7 @@ class SpecimenGenerator:
 def clear_specimens():
     """Delete every specimen record, gifts first (the others are protected while gifts use them)."""
     counts = {}
-    # Each deleted row would move the collection version on (museum.renewal): once at the end.
+    # Each deleted row would move the collection version on (desk.renewal): once at the end.
     with transaction.atomic(), CollectionState.deferred_bumps():
         for label, model in [
             ("gifts", Gift),

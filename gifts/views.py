@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
+from desk.models import PublicationStatus
 from exports.delivery import deliver
 from exports.formats import Refused
 from gifts import facets, listing
@@ -16,10 +17,9 @@ from gifts.cards import card_html
 from gifts.exports import gift_table
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
-from museum import charts
-from museum.models import PublicationStatus
 from museum.query import whole_number
-from museum.site import absolute_url, json_for_script
+from operations.site import absolute_url, json_for_script
+from pages import charts
 
 PER_PAGE = 24
 
@@ -165,7 +165,7 @@ class GiftDetailView(DetailView):
     def get_object(self, queryset=None):
         gift = super().get_object(queryset)
         if not self.request.user.is_staff:
-            # The records a published gift points at are reviewed with it (museum.workflow),
+            # The records a published gift points at are reviewed with it (desk.workflow),
             # but one unpublished later must not show through this page.
             published = PublicationStatus.PUBLISHED
             if gift.reciprocal_of_id and gift.reciprocal_of.status != published:

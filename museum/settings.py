@@ -82,7 +82,7 @@ def site_url_from(value):
     return f"{parts.scheme}://{parts.netloc}"
 
 
-# The site's own address, for every absolute URL it writes (museum.site), never the Host header.
+# The site's own address, for every absolute URL it writes (operations.site), never the Host header.
 def default_site_url():
     if not PRODUCTION:
         return "http://127.0.0.1:8000"
@@ -111,7 +111,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     # Ours
-    "museum",
+    "desk",
     "gifts",
     "donors",
     "exhibitions",
@@ -155,7 +155,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "museum.site.site_url",
+                "operations.site.site_url",
             ],
         },
     },
@@ -262,12 +262,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GIFT_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 GIFT_IMAGE_MAX_PIXELS = 40_000_000  # 8000 × 5000; bigger pictures are refused
 
-# CSV and Excel import in the admin (museum.imports): one transaction, all or nothing.
+# CSV and Excel import in the admin (desk.imports): one transaction, all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Left off on purpose: in django-import-export 4.4.3 this only deletes a leading "=" (not + - @,
 # tab or CR) and turns every cell into text ("None" for an empty number), so files would no
-# longer import unchanged. The admin's export is written by museum.imports instead, which puts a
+# longer import unchanged. The admin's export is written by desk.imports instead, which puts a
 # quote before every formula-like cell (exports.formats.neutralise) and the import takes it off.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
@@ -303,7 +303,7 @@ EXPORT_BUILDER = env("DJANGO_EXPORT_BUILDER", "process")
 EXPORT_TABLES = {
     "gifts": "gifts.exports.gift_table",
     "donors": "donors.exports.donor_table",
-    "admin": "museum.imports.admin_table",
+    "admin": "desk.imports.admin_table",
 }
 
 # Where the admin lives; an operator may move it.

@@ -19,7 +19,7 @@ from django.db import connection
 MANIFEST = "manifest.json"
 MEDIA_ARCHIVE = "media.tar.gz"
 DATABASE_FILES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
-COUNTED_APPS = ("gifts", "donors", "exhibitions", "museum")
+COUNTED_APPS = ("gifts", "donors", "exhibitions", "desk")
 FORMAT = 1
 
 

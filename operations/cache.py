@@ -3,7 +3,7 @@ Whole public pages from the cache, for visitors.
 
 A visitor without a session (no curator signed in) gets the same page for the same address until
 the collection changes, so a rendered page is kept under its address and the collection version
-(museum.models.CollectionState): publishing or editing anything moves the version on and the old
+(desk.models.CollectionState): publishing or editing anything moves the version on and the old
 pages are simply never asked for again. The version is read once per request and shared with the
 views (gifts.listing), so a cached page costs one primary-key query and a cache look-up.
 
@@ -16,7 +16,6 @@ page is made afresh and the failure logged, never shown to the visitor.
 import hashlib
 import logging
 import zlib
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,32 +23,12 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
+from desk.models import CollectionState
+
 logger = logging.getLogger(__name__)
 
 NEVER_CACHED = ("/healthz", "/readyz")
 CACHEABLE_TYPES = ("text/html", "application/json", "application/xml", "text/plain")
-
-# Within a request, a dict holding the version once read; outside one (commands, tests), None.
-_request_memo = ContextVar("collection_key", default=None)
-
-
-def collection_key():
-    """The collection version: read from the database at most once per request."""
-    from museum.models import CollectionState
-
-    memo = _request_memo.get()
-    if memo is None:
-        return CollectionState.read_key()
-    if "key" not in memo:
-        memo["key"] = CollectionState.read_key()
-    return memo["key"]
-
-
-def forget_collection_key():
-    """After a change in this request, read the version again when next asked."""
-    memo = _request_memo.get()
-    if memo is not None:
-        memo.clear()
 
 
 class PublicPageCacheMiddleware:
@@ -64,11 +43,10 @@ class PublicPageCacheMiddleware:
         self.exports_prefix = "/exports/"
 
     def __call__(self, request):
-        token = _request_memo.set({})
-        try:
+        with CollectionState.remembered_per_request():
             if not self.cacheable_request(request):
                 return self.get_response(request)
-            version, changed = collection_key()
+            version, changed = CollectionState.current_key()
             key = self.key(request, version, changed)
             cached = self.cache_get(key)
             if cached is not None:
@@ -88,8 +66,6 @@ class PublicPageCacheMiddleware:
                 self.cache_set(key, (content, response["Content-Type"], response.status_code, etag))
                 response["X-Cache"] = "miss"
             return self.conditional(request, response, etag, changed)
-        finally:
-            _request_memo.reset(token)
 
     def conditional(self, request, response, etag, changed):
         """Validators on a visitor page, and 304 when the visitor already has this page."""

@@ -1,10 +1,10 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from desk.models import CollectionState
 from donors.models import Country, Donor
 from exhibitions.models import Exhibition, Showroom
 from gifts.models import Gift, Leader
-from museum.models import CollectionState
 
 
 class PageSitemap(Sitemap):

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_safe
 from exhibitions.models import Exhibition, Fact
 from gifts import listing
 from gifts.models import Gift, Leader
-from museum import charts
-from museum.site import absolute_url
+from operations.site import absolute_url
+from pages import charts
 
 # The museum's own figures shown on the home page, in this order; sources disagree on some, and
 # every figure given is shown with who gives it.

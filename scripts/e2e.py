@@ -540,7 +540,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from gifts.images import clean_upload
 from gifts.models import Gift, GiftImage
-from museum.models import PublicationStatus
+from desk.models import PublicationStatus
 
 def photograph(colour):
     buffer = io.BytesIO()
@@ -566,7 +566,7 @@ print("MEDIA" + json.dumps(names))
 
 MEDIA_UNPUBLISH = r"""
 from gifts.models import Gift
-from museum.models import PublicationStatus
+from desk.models import PublicationStatus
 gift = Gift.objects.get(accession_number=%(gift)r)
 gift.status = PublicationStatus.DRAFT
 gift.save()

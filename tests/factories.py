@@ -3,10 +3,10 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
+from desk.models import DatePrecision, PublicationStatus
 from donors.models import Country, Donor
 from exhibitions.models import Building, Exhibition, Showroom
 from gifts.models import Category, Gift, Leader, Occasion, Source
-from museum.models import DatePrecision, PublicationStatus
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -7,9 +7,9 @@ reviewed, leave no trace on any public page, export or sitemap.
 import pytest
 from django.core.cache import cache
 
+from desk.models import CollectionState, PublicationStatus
 from exhibitions.models import ExhibitionItem, Fact
 from gifts.models import Citation
-from museum.models import CollectionState, PublicationStatus
 from tests.factories import (
     BuildingFactory,
     DonorFactory,

@@ -17,7 +17,7 @@ def fill_donor_kind(apps, schema_editor):
 
 def refold_search_text(apps, schema_editor):
     from gifts.search import document
-    from museum.text import LETTERS
+    from desk.text import LETTERS
 
     Gift = apps.get_model("gifts", "Gift")
     # The search text is stored lower case: only the lower-case letters can be in it.

@@ -4,7 +4,7 @@
  * is chosen, and marks that span as a text box without a name (axe: aria-input-field-name,
  * WCAG 4.1.2). Each combobox is labelled here by its field's name, then the choice: the name is
  * the field's <label>, or the aria-label the tabular inlines give their inputs
- * (museum.admin.LabelledTabularInline).
+ * (desk.admin.LabelledTabularInline).
  */
 (function () {
   "use strict";

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from desk.models import PublicationStatus
 from donors.models import Donor
-from museum.models import PublicationStatus
 from tests.factories import (
     CountryFactory,
     DonorFactory,

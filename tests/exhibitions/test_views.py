@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from desk.models import PublicationStatus
 from exhibitions.models import Building, ExhibitionItem, Fact, Showroom
 from gifts.models import Gift
-from museum.models import PublicationStatus
 from tests.factories import (
     BuildingFactory,
     ExhibitionFactory,

@@ -21,11 +21,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from desk.models import CollectionState, PublicationStatus
 from exports import builder
 from exports.models import Export
 from gifts import listing
 from gifts.models import Gift
-from museum.models import CollectionState, PublicationStatus
 from tests.factories import UserFactory
 from tests.helpers import fetch, run_command_server
 

@@ -1,6 +1,6 @@
 """
 CSV and Excel import of gifts, donors and occasions in the admin, and export of a filtered
-changelist (museum.imports, gifts.resources, donors.resources).
+changelist (desk.imports, gifts.resources, donors.resources).
 """
 
 import csv
@@ -17,11 +17,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from desk.models import CollectionState
 from donors.models import Donor
 from exhibitions.models import Showroom
 from gifts import search
 from gifts.models import Gift, Occasion
-from museum.models import CollectionState
 from tests.factories import (
     CategoryFactory,
     CountryFactory,

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from desk.models import PublicationStatus
 from gifts.models import GiftImage
-from museum.models import PublicationStatus
 from tests.factories import GiftFactory, UserFactory
 from tests.helpers import fetch, run_command_server
 
@@ -253,7 +253,7 @@ import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
 from gifts.models import GiftImage
-from museum.models import PublicationStatus
+from desk.models import PublicationStatus
 from tests.factories import GiftFactory
 from tests.gifts.test_media import png
 for number, status in [("IFE-7001", "published"), ("IFE-7002", "draft")]:

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 
+from desk.models import DatePrecision, format_partial_date
 from gifts.models import Gift
-from museum.models import DatePrecision, format_partial_date
 from tests.factories import DonorFactory, GiftFactory, ShowroomFactory
 
 

@@ -9,24 +9,7 @@ from pathlib import Path
 MUSEUM = Path(__file__).resolve().parents[2] / "museum"
 CONFIGURATION = {"apps.py", "settings.py", "urls.py", "wsgi.py", "asgi.py"}
 NOT_MOVED_YET = {
-    "admin.py",
-    "bulk.py",
-    "charts.py",
-    "history.py",
-    "history_admin.py",
-    "imports.py",
-    "models.py",
-    "quality.py",
     "query.py",
-    "renewal.py",
-    "revisions.py",
-    "revisions_admin.py",
-    "site.py",
-    "text.py",
-    "workflow.py",
-    "management/commands/create_curator.py",
-    "templatetags/desk.py",
-    "templatetags/durations.py",
 }
 
 

@@ -188,7 +188,7 @@ def test_a_backup_is_a_database_copy_the_media_and_a_manifest(drill):
     assert manifest["records"]["gifts.Gift"] == 72
     assert manifest["records"]["donors.Donor"] == 46
     assert manifest["records"]["auth.User"] == 0
-    assert {"exhibitions.Showroom", "museum.CollectionState"} <= set(manifest["records"])
+    assert {"exhibitions.Showroom", "desk.CollectionState"} <= set(manifest["records"])
     image = (site.media / IMAGE).read_bytes()
     assert manifest["media"][IMAGE] == {
         "sha256": hashlib.sha256(image).hexdigest(),

@@ -77,7 +77,7 @@ def test_pages_are_shared_through_redis_and_renewed_when_a_curator_edits(
         assert client.get("/gifts/IFE-0001/")["X-Cache"] == "hit"
         gift = Gift.objects.get(accession_number="IFE-0001")
         gift.title = "Armoured railway carriage, restored"
-        gift.save()  # the collection version moves on (museum.renewal)
+        gift.save()  # the collection version moves on (desk.renewal)
         response = client.get("/gifts/IFE-0001/")
         assert response["X-Cache"] == "miss"
         assert "Armoured railway carriage, restored" in response.content.decode()
@@ -205,7 +205,7 @@ def test_a_page_that_used_a_csp_nonce_is_not_kept_in_the_page_cache(rf, db, page
 
 
 def test_the_collection_version_is_read_as_stored_with_its_time_zone(db):
-    from museum.models import CollectionState
+    from desk.models import CollectionState
 
     CollectionState.objects.all().delete()
     assert CollectionState.read_key() == (0, None)

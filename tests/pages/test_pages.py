@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from gifts.models import Gift
-from museum import charts
+from pages import charts
 from pages.sitemaps import GiftSitemap
 from tests.factories import ExhibitionFactory, GiftFactory
 

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from desk.models import CollectionState
 from gifts.models import Gift
-from museum.models import CollectionState
 from operations import backups
 
 
