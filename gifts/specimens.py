@@ -31,6 +31,12 @@ from exhibitions.models import Showroom
 from gifts.models import Category, Gift, Leader, Occasion
 from gifts.search import document
 
+# Said on the specimen's own page, as any record says what it is: no template knows of specimens.
+SPECIMEN_DESCRIPTION = (
+    "A synthetic specimen, generated for testing the site at the museum's scale: not part of the "
+    "documented collection."
+)
+
 BATCH_SIZE = 2000
 
 CONTINENT_WEIGHTS = {
@@ -339,12 +345,14 @@ class SpecimenGenerator:
                 occasion=occasion.name if occasion else "",
                 category=category.name,
                 recipient=leader.name,
+                description=SPECIMEN_DESCRIPTION,
             )
             batch.append(
                 {
                     "accession_number": f"{self.prefix}{index:07d}",
                     "title": title,
                     "slug": slugify(title),
+                    "description": SPECIMEN_DESCRIPTION,
                     "leader_id": leader.pk,
                     "donor_id": donor.pk,
                     "donor_kind": donor_kind,

@@ -73,3 +73,10 @@ def test_clearing_specimens_leaves_the_collection_alone(collection):
 def test_specimens_need_the_collection_first(db):
     with pytest.raises(CommandError, match="run import_collection first"):
         call_command("generate_specimens", count=10)
+
+
+def test_a_specimens_page_says_it_is_not_part_of_the_collection(client, collection):
+    call_command("generate_specimens", count=3, seed=1, verbosity=0)
+    gift = Gift.objects.filter(is_specimen=True, status="published").first()
+    page = client.get(gift.get_absolute_url()).content.decode()
+    assert "synthetic specimen" in page and "not part of the documented collection" in page
