@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -36,8 +37,9 @@ def roles(transactional_db):
 
     if not Group.objects.filter(name="Registrar").exists():
         # The migration's own function, with the historical models it was written for.
-        roles_migration = importlib.import_module("museum.migrations.0003_roles")
-        roles_migration.create_roles(MigrationLoader(connection).project_state().apps, None)
+        roles_migration = importlib.import_module("desk.migrations.0002_roles")
+        editor = SimpleNamespace(connection=connection)  # all the migration asks of its editor
+        roles_migration.create_roles(MigrationLoader(connection).project_state().apps, editor)
 
 
 @pytest.fixture(scope="session")
