@@ -6,6 +6,7 @@ def check_search_index(using, **kwargs):
     from django.db import connections
     from django.db.migrations.recorder import MigrationRecorder
 
+    # Imported when the signal fires: apps.py is loaded before the app registry is ready.
     from gifts.search import install_search_index
 
     connection = connections[using]

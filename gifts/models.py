@@ -16,6 +16,8 @@ from desk.models import (
 )
 from desk.text import slugify_name
 from donors.models import Donor
+from gifts.images import make_renditions
+from gifts.search import gift_document
 
 
 class Leader(models.Model):
@@ -493,8 +495,6 @@ class Gift(AuditedModel):
         return f"{self.accession_number} {self.title}"
 
     def save(self, *args, **kwargs):
-        from gifts.search import gift_document
-
         self.slug = slugify_name(self.title)[:300]
         if not self.donor_kind and self.donor_id:
             self.donor_kind = self.donor.kind
@@ -642,8 +642,6 @@ class GiftImage(models.Model):
         made_for = self.renditions.get("source") if self.renditions else None
         super().save(*args, **kwargs)
         if self.image and made_for != self.image.name:
-            from gifts.images import make_renditions
-
             self.renditions = make_renditions(self.image)
             super().save(update_fields=["renditions"])
 

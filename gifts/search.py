@@ -20,6 +20,7 @@ import re
 from array import array
 
 import numpy as np
+from django.apps import apps
 from django.db import connection
 
 from desk.text import fold
@@ -90,10 +91,8 @@ def gift_document(gift):
 
 def leader_spellings():
     """Normalised spelling -> normalised display name, longest spellings first."""
-    from gifts.models import Leader
-
     spellings = {}
-    for leader in Leader.objects.all():
+    for leader in apps.get_model("gifts", "Leader").objects.all():
         for spelling in leader.spellings:
             spellings[normalize(spelling)] = normalize(leader.name)
     return dict(sorted(spellings.items(), key=lambda item: -len(item[0])))
@@ -166,15 +165,13 @@ def filter_queryset(queryset, query, spellings=None):
 
 def reindex(queryset):
     """Recompute the stored search text of these gifts (after a donor or country is renamed)."""
-    from gifts.models import Gift
-
     changed = []
     for gift in queryset.select_related("donor", "country", "occasion", "category", "leader"):
         title, body = gift_document(gift)
         if (title, body) != (gift.search_title, gift.search_body):
             gift.search_title, gift.search_body = title, body
             changed.append(gift)
-    Gift.objects.bulk_update(changed, ["search_title", "search_body"], batch_size=500)
+    queryset.model.objects.bulk_update(changed, ["search_title", "search_body"], batch_size=500)
     return len(changed)
 
 

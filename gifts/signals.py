@@ -4,6 +4,7 @@ from django.db.models.signals import post_save
 
 from donors.models import Country, Donor
 from gifts.models import Category, Gift, Leader, Occasion
+from gifts.search import reindex
 
 # A gift's search text carries its donor's, country's, occasion's, category's and leader's names:
 # when one of those records is saved, its gifts' search text is brought up to date.
@@ -19,8 +20,6 @@ SEARCHED_THROUGH = {
 def refresh_search_text(sender, instance, created, raw=False, **kwargs):
     if created or raw:
         return
-    from gifts.search import reindex
-
     reindex(Gift.objects.filter(**{SEARCHED_THROUGH[sender]: instance}))
 
 

@@ -28,6 +28,7 @@ echo "== tests on ${DATABASE_URL:-SQLite}"
 # The browser tests drive Debian's Chromium; install it where this machine can.
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Chromium from Debian's packages for the browser tests"
+  apt-get update -qq >/dev/null
   apt-get install -y -qq chromium >/dev/null
 fi
 echo "== browser tests (Chromium) on ${DATABASE_URL:-SQLite}"
