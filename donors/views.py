@@ -1,15 +1,11 @@
 import numpy as np
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
-from donors.exports import donor_table
 from donors.filters import DonorFilter
 from donors.models import Continent, Country, Donor
-from exports.delivery import deliver
-from exports.formats import Refused
 from gifts import listing
 from gifts.models import Gift, Occasion
 from museum.query import whole_number
@@ -213,12 +209,3 @@ class CountryDetailView(DetailView):
             ],
         )
         return context
-
-
-def export_donors(request, fmt):
-    """The donor list's current results (same query string) as CSV or JSON."""
-    try:
-        table = donor_table(request.GET)
-    except Refused as refusal:
-        return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
-    return deliver(request, "donors", fmt, table)

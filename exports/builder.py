@@ -124,10 +124,16 @@ def fail(export, reason):
     )
 
 
+def make_table(kind, query, user, fmt):
+    """The table of an export of ``kind`` ("gifts", "donors", "admin:..."), made by the function
+    settings.EXPORT_TABLES names for it; Refused when the query asks for what is not there."""
+    make = import_string(settings.EXPORT_TABLES[kind.partition(":")[0]])
+    return make(query, user, fmt, kind)
+
+
 def table_for(export):
-    """The export's table, made as the view that asked for it would make it."""
-    make = import_string(settings.EXPORT_TABLES[export.kind.partition(":")[0]])
-    return make(QueryDict(export.query), export.owner, export.fmt, export.kind)
+    """The export's table, made as the view that asked for it made it."""
+    return make_table(export.kind, QueryDict(export.query), export.owner, export.fmt)
 
 
 def build(export):

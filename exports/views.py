@@ -2,18 +2,33 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from exports import builder, formats
-from exports.delivery import SeeOther
+from exports.delivery import SeeOther, deliver
 from exports.models import Export
 
 # How often the page of an export being prepared asks again, in seconds.
 REFRESH = 3
+
+
+@require_safe
+def listing_export(request, kind, fmt):
+    """
+    A public listing's current results (the same query string) as CSV or JSON: the gifts or the
+    donors, as ``kind`` says; the table is made by ``settings.EXPORT_TABLES[kind]``, as the
+    builder makes it for a large export. A filter value that is not an option is a 400 saying
+    which, and nothing is exported.
+    """
+    try:
+        table = builder.make_table(kind, request.GET, None, fmt)
+    except formats.Refused as refusal:
+        return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
+    return deliver(request, kind, fmt, table)
 
 
 def visible_export(request, pk):

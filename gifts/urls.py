@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.urls import path
 
+from exports.views import listing_export
 from gifts import media, views
 
 app_name = "gifts"
 
 urlpatterns = [
     path("gifts/", views.GiftListView.as_view(), name="list"),
-    path("gifts/export.csv", views.export_csv, name="export-csv"),
-    path("gifts/export.json", views.export_json, name="export-json"),
+    path("gifts/export.csv", listing_export, {"kind": "gifts", "fmt": "csv"}, name="export-csv"),
+    path("gifts/export.json", listing_export, {"kind": "gifts", "fmt": "json"}, name="export-json"),
     path("gifts/<str:accession_number>/", views.GiftDetailView.as_view(), name="detail"),
     path("leaders/", views.LeaderListView.as_view(), name="leaders"),
     path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader"),

@@ -3,18 +3,15 @@ from urllib.parse import quote
 
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
-from django.http import Http404, HttpResponseBadRequest, QueryDict
+from django.http import Http404, QueryDict
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from desk.models import PublicationStatus
-from exports.delivery import deliver
-from exports.formats import Refused
 from gifts import facets, listing
 from gifts.cards import card_html
-from gifts.exports import gift_table
 from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
 from museum.query import whole_number
@@ -248,23 +245,6 @@ class GiftDetailView(DetailView):
         if gift.leader_id:
             data["recipient"] = {"@type": "Person", "name": gift.leader.name}
         return data
-
-
-def export(request, fmt):
-    """The listing's current results (same query string) as CSV or JSON."""
-    try:
-        table = gift_table(request.GET)
-    except Refused as refusal:
-        return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
-    return deliver(request, "gifts", fmt, table)
-
-
-def export_csv(request):
-    return export(request, "csv")
-
-
-def export_json(request):
-    return export(request, "json")
 
 
 class LeaderListView(ListView):

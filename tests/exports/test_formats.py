@@ -1,6 +1,6 @@
 """
 Every export (public and admin, CSV, JSON and XLSX) is safe to open in a spreadsheet and goes to
-the end of the collection: museum.exports, desk.imports, gifts.views.export.
+the end of the collection: exports.formats, desk.imports, exports.views.listing_export.
 """
 
 import csv
