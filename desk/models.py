@@ -105,7 +105,7 @@ def reached_by_published(queryset, relation):
 class CollectionState(models.Model):
     """
     One row whose version goes up whenever anything a visitor can see changes. Each web worker
-    keeps the collection's listing columns in memory (gifts.listing) and reloads them when the
+    keeps the collection's listing columns in memory (catalogue.index) and reloads them when the
     version it loaded is no longer the current one.
     """
 

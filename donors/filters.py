@@ -3,7 +3,7 @@ The donor list's query string: what each key means, what values it takes, and th
 visitor sees for a value that does not exist.
 
 Kind and country are checked and applied in memory, against the donors the collection
-(gifts.listing) already holds, and the number of gifts per donor comes from its counts: only a
+(catalogue.index) already holds, and the number of gifts per donor comes from its counts: only a
 name search goes to the database. The FilterSet can still filter a Donor queryset
 (``filterset.qs``), apart from the order by number of gifts, which only ``ranked()`` gives.
 """
@@ -11,8 +11,8 @@ name search goes to the database. The FilterSet can still filter a Donor queryse
 import django_filters
 from django import forms
 
+from catalogue import index as listing
 from donors.models import Donor
-from gifts import listing
 
 SORTS = {"name": "Name, A to Z", "gifts": "Number of gifts, most first"}
 DEFAULT_SORT = "name"

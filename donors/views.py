@@ -5,14 +5,14 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
+from catalogue import index as listing
+from catalogue.numbers import whole_number
 from donors.exports import donor_table
 from donors.filters import DonorFilter
 from donors.models import Continent, Country, Donor
 from exports.delivery import deliver
 from exports.formats import Refused
-from gifts import listing
 from gifts.models import Gift, Occasion
-from museum.query import whole_number
 
 DONORS_PER_PAGE = 50
 TOP_OCCASIONS = 20
@@ -39,7 +39,7 @@ TOP_DONORS = 10
 class DonorListView(TemplateView):
     """
     Every donor with published holdings. Which donors match, how many gifts each has and their
-    order come from the in-memory collection (gifts.listing); only the page's donors are read.
+    order come from the in-memory collection (catalogue.index); only the page's donors are read.
     """
 
     template_name = "donors/donor_list.html"

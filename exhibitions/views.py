@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
+from catalogue import index as listing
+from catalogue.numbers import whole_number
 from desk.models import PublicationStatus
 from exhibitions.models import Building, Exhibition, Fact, Showroom
-from gifts import listing
 from gifts.models import Gift
-from museum.query import whole_number
 
 GIFTS_PER_PAGE = 24
 # The way a visitor walks the museum: building by building, each floor in turn, room by room.
@@ -51,7 +51,7 @@ def visit(request):
 def showroom(request, slug):
     """
     A room and the gifts placed in it, newest first. The gifts come in the listing's order from
-    gifts.listing, so the page and the filtered listing it links to agree.
+    catalogue.index, so the page and the filtered listing it links to agree.
     """
     # The whole tour is a few hundred rooms at most: one query finds the room and its neighbours.
     tour = list(Showroom.objects.public().select_related("building", "country").order_by(*TOUR))

@@ -8,10 +8,10 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 
+from catalogue import index as listing
+from catalogue.forms import GiftFilter
 from desk.models import format_partial_date
 from exports.formats import Refused, Table, in_chunks
-from gifts import listing
-from gifts.filters import GiftFilter
 from gifts.models import Gift
 
 EXPORT_COLUMNS = [

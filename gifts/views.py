@@ -9,15 +9,16 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
+from catalogue import index as listing
+from catalogue import panels as facets
+from catalogue.cards import card_html
+from catalogue.forms import GiftFilter
+from catalogue.numbers import whole_number
 from desk.models import PublicationStatus
 from exports.delivery import deliver
 from exports.formats import Refused
-from gifts import facets, listing
-from gifts.cards import card_html
 from gifts.exports import gift_table
-from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
-from museum.query import whole_number
 from operations.site import absolute_url, json_for_script
 from pages import charts
 
@@ -61,7 +62,7 @@ def cards_html(collection, ids, listing_context):
 
 class GiftListView(TemplateView):
     """
-    The published holdings, filtered, searched, sorted and counted by gifts.listing. A value in
+    The published holdings, filtered, searched, sorted and counted by catalogue.index. A value in
     the query string that does not exist answers 400 with the reason and no results, never a
     silently different list.
     """

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from catalogue import index as listing
 from exhibitions.models import Exhibition, Fact
-from gifts import listing
 from gifts.models import Gift, Leader
 from operations.site import absolute_url
 from pages import charts

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, note, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from catalogue.forms import KEYED_FILTERS
 from donors.models import Country, Donor
 from exhibitions.models import Building, Showroom
-from gifts.filters import KEYED_FILTERS
 from gifts.models import Category, Gift, Leader, Occasion
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "75"))

@@ -21,10 +21,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue import index as listing
 from desk.models import CollectionState, PublicationStatus
 from exports import builder
 from exports.models import Export
-from gifts import listing
 from gifts.models import Gift
 from tests.factories import UserFactory
 from tests.helpers import fetch, run_command_server

@@ -16,10 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalogue import index as listing
 from desk import imports
 from exports import formats as exports
 from exports.formats import neutralise, unneutralise
-from gifts import listing
 from gifts.models import Gift
 from tests.factories import DonorFactory, GiftFactory
 from tests.gifts.test_import_export import confirm, dry_run, grant_import

@@ -5,8 +5,8 @@ import random
 import pytest
 from django.urls import reverse
 
-from gifts import listing
-from gifts.filters import GiftFilter
+from catalogue import index as listing
+from catalogue.forms import GiftFilter
 from gifts.models import Gift
 from tests.factories import GiftFactory
 from tests.helpers import listed
@@ -64,7 +64,7 @@ def test_each_filter_and_combination(client, collection, query, expected):
 
 
 def test_the_listing_agrees_with_the_database_for_random_filter_combinations(client, collection):
-    """gifts.listing answers from memory; the same filters through the ORM must agree."""
+    """catalogue.index answers from memory; the same filters through the ORM must agree."""
     rng = random.Random(7)
     collection_ = listing.collection()
     choices = {

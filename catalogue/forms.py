@@ -2,9 +2,9 @@
 The gift listing's query string: what each key means, what values it takes, and the error a
 visitor sees for a value that does not exist.
 
-The FilterSet validates against the in-memory collection (gifts.listing), so checking a donor's
+The FilterSet validates against the in-memory collection (catalogue.index), so checking a donor's
 slug among 10,000 costs a dictionary look-up, not a query. It can filter a queryset too
-(``filterset.qs``); the listing itself is answered by gifts.listing from ``selection()``, and
+(``filterset.qs``); the listing itself is answered by catalogue.index from ``selection()``, and
 the tests check that both give the same gifts.
 """
 
@@ -14,11 +14,12 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from gifts import listing, search
+from catalogue import index as listing
+from catalogue import search
+from catalogue.numbers import WholeNumberField
 from gifts.models import Gift, GiftImage
-from museum.query import WholeNumberField
 
-# Query-string key -> (dimension in gifts.listing, ORM path, what a visitor calls it)
+# Query-string key -> (dimension in catalogue.index, ORM path, what a visitor calls it)
 KEYED_FILTERS = {
     "leader": ("leader", "leader__slug", "leader"),
     "country": ("country", "country__code", "country"),
@@ -153,7 +154,7 @@ class GiftFilter(django_filters.FilterSet):
         return search.filter_queryset(queryset, value, self.collection.leader_spellings)
 
     def filter_sort(self, queryset, name, value):
-        return queryset  # the order comes from gifts.listing
+        return queryset  # the order comes from catalogue.index
 
     @property
     def sort_order(self):
@@ -178,7 +179,7 @@ class GiftFilter(django_filters.FilterSet):
         return memo[terms]
 
     def selection(self):
-        """The valid query string as a gifts.listing Selection."""
+        """The valid query string as a catalogue.index Selection."""
         data = self.form.cleaned_data
         selection = listing.Selection(
             filters={key: data[key] for key in KEYED_FILTERS if data.get(key)},

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import numpy as np
 from django.utils.safestring import mark_safe
 
-from gifts.filters import KEYED_FILTERS
+from catalogue.forms import KEYED_FILTERS
 
 # Facet panels in the order they appear: key, heading, how many options a long list shows.
 PANELS = [

@@ -28,10 +28,10 @@ from types import MappingProxyType
 import numpy as np
 from django.db.models.functions import Lower
 
+from catalogue import search
 from desk.models import CollectionState
 from donors.models import Continent, Country, Donor
 from exhibitions.models import Building, Showroom
-from gifts import search
 from gifts.models import Category, Gift, GiftImage, Leader, Occasion
 
 UNKNOWN_YEAR = 0
