@@ -114,8 +114,8 @@ def post_worker_init(worker):
     other workers answer.
     """
     try:
-        from catalogue import index as listing
+        from catalogue import index
 
-        listing.collection()
+        index.collection()
     except Exception:
         worker.log.exception("Could not load the collection early; the first request will")

@@ -1,42 +1,23 @@
 """
 The gift listing's query string: what each key means, what values it takes, and the error a
-visitor sees for a value that does not exist.
+visitor sees for a value that does not exist. A plain Django form: one field per facet of the
+table (catalogue.facets), then the years, the yes/no flags, the search and the sort.
 
-The FilterSet validates against the in-memory collection (catalogue.index), so checking a donor's
+The form validates against the in-memory collection (catalogue.index), so checking a donor's
 slug among 10,000 costs a dictionary look-up, not a query. It can filter a queryset too
-(``filterset.qs``); the listing itself is answered by catalogue.index from ``selection()``, and
-the tests check that both give the same gifts.
+(``filter_queryset``, through each facet's ORM path); the listing itself is answered by
+catalogue.index from ``selection()``, and the tests check that both give the same gifts.
 """
 
-import copy
-
-import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from catalogue import index as listing
-from catalogue import search
+from catalogue import index, search
+from catalogue.facets import FACETS
 from catalogue.numbers import WholeNumberField
-from gifts.models import Gift, GiftImage
+from gifts.models import GiftImage
 
-# Query-string key -> (dimension in catalogue.index, ORM path, what a visitor calls it)
-KEYED_FILTERS = {
-    "leader": ("leader", "leader__slug", "leader"),
-    "country": ("country", "country__code", "country"),
-    "continent": ("continent", "country__continent", "continent"),
-    "donor": ("donor", "donor__slug", "donor"),
-    "donor_kind": ("donor_kind", "donor_kind", "kind of donor"),
-    "category": ("category", "category__slug", "category"),
-    "occasion": ("occasion", "occasion__slug", "occasion"),
-    "building": ("building", "showroom__building__slug", "building"),
-    "showroom": ("showroom", "showroom__slug", "showroom"),
-    "sanctions": ("sanctions", "sanctions", "sanctions assessment"),
-    "confidence": ("confidence", "confidence", "confidence mark"),
-}
 MAX_VALUES = 50
-
-
-SEARCH_MEMO_MATCHES = 2_000_000
 
 
 class KeysField(forms.MultipleChoiceField):
@@ -65,19 +46,11 @@ class KeysField(forms.MultipleChoiceField):
             )
 
 
-class KeysFilter(django_filters.MultipleChoiceFilter):
-    field_class = KeysField
-
-
 class YearField(WholeNumberField):
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2100)
         super().__init__(**kwargs)
-
-
-class YearFilter(django_filters.NumberFilter):
-    field_class = YearField
 
 
 class YesNoField(forms.Field):
@@ -94,95 +67,51 @@ class YesNoField(forms.Field):
         return answer
 
 
-class YesNoFilter(django_filters.BooleanFilter):
-    field_class = YesNoField
+class ListingForm(forms.Form):
+    """The listing's query string; the facets' fields are made from the table on each form."""
 
+    year_from = YearField(required=False, label="From year")
+    year_to = YearField(required=False, label="To year")
+    on_display = YesNoField(required=False, label="On display")
+    has_image = YesNoField(required=False, label="With a photograph")
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    sort = forms.ChoiceField(required=False, choices=list(index.SORTS.items()), label="Sort")
 
-class ShallowCopies(dict):
-    """
-    django-filter deep-copies every filter for each FilterSet it makes; a filter here needs only
-    its own ``extra`` (a third of the listing's Python time went into those deep copies).
-    """
-
-    def __deepcopy__(self, memo):
-        copies = {}
-        for name, original in self.items():
-            copies[name] = copy.copy(original)
-            copies[name].extra = dict(original.extra)
-        return copies
-
-
-class GiftFilter(django_filters.FilterSet):
-    leader = KeysFilter(field_name="leader__slug")
-    country = KeysFilter(field_name="country__code")
-    continent = KeysFilter(field_name="country__continent")
-    donor = KeysFilter(field_name="donor__slug")
-    donor_kind = KeysFilter(field_name="donor_kind")  # the kind at the time of the gift
-    category = KeysFilter(field_name="category__slug")
-    occasion = KeysFilter(field_name="occasion__slug")
-    building = KeysFilter(field_name="showroom__building__slug")
-    showroom = KeysFilter(field_name="showroom__slug")
-    sanctions = KeysFilter(field_name="sanctions")
-    confidence = KeysFilter(field_name="confidence")
-    year_from = YearFilter(field_name="date_received__year", lookup_expr="gte", label="From year")
-    year_to = YearFilter(field_name="date_received__year", lookup_expr="lte", label="To year")
-    on_display = YesNoFilter(field_name="on_display", label="On display")
-    has_image = YesNoFilter(method="filter_has_image", label="With a photograph")
-    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
-    sort = django_filters.ChoiceFilter(
-        choices=list(listing.SORTS.items()), method="filter_sort", empty_label=None
-    )
-
-    class Meta:
-        model = Gift
-        fields = []
-
-    def __init__(self, data=None, *args, collection=None, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.collection = collection or listing.collection()
-        for key, (dimension, _, noun) in KEYED_FILTERS.items():
-            self.filters[key].extra.update(
-                allowed=self.collection.dimensions[dimension].by_key, noun=noun
+    def __init__(self, data=None, *, collection=None):
+        super().__init__(data)
+        self.collection = collection or index.collection()
+        facet_fields = {
+            facet.key: KeysField(
+                required=False,
+                label=facet.field_label,
+                allowed=self.collection.dimensions[facet.key].by_key,
+                noun=facet.label,
             )
-
-    def filter_has_image(self, queryset, name, value):
-        images = Exists(GiftImage.objects.filter(gift=OuterRef("pk")))
-        return queryset.filter(images if value else ~images)
-
-    def filter_search(self, queryset, name, value):
-        # A query of punctuation alone has no words to match: it finds nothing, not everything.
-        return search.filter_queryset(queryset, value, self.collection.leader_spellings)
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # the order comes from catalogue.index
+            for facet in FACETS
+        }
+        self.fields = {**facet_fields, **self.fields}
 
     @property
     def sort_order(self):
-        value = self.form.cleaned_data.get("sort") if self.is_valid() else None
-        query = self.form.cleaned_data.get("q") if self.is_valid() else ""
+        value = self.cleaned_data.get("sort") if self.is_valid() else None
+        query = self.cleaned_data.get("q") if self.is_valid() else ""
         if value == "relevance" and not query:
-            return listing.DEFAULT_SORT
-        return value or ("relevance" if query else listing.DEFAULT_SORT)
+            return index.DEFAULT_SORT
+        return value or ("relevance" if query else index.DEFAULT_SORT)
 
     def search_matches(self, query):
         """Matches of a query, kept with the collection (so until anything changes): a common
         word matches thousands of gifts, and ranking them is the costly part of a search."""
         terms = tuple(search.query_terms(query, self.collection.leader_spellings))
-        memo = self.collection.memo.setdefault("search", {})
-        if terms not in memo:
-            ids, ranks = search.matches(query, self.collection.leader_spellings)
-            # Bounded by the matches kept, not the searches: one common word can match most of
-            # the collection. At most about 32 MB of arrays per worker.
-            if sum(len(kept) for kept, _ in memo.values()) + len(ids) > SEARCH_MEMO_MATCHES:
-                memo.clear()
-            memo[terms] = ids, ranks
-        return memo[terms]
+        return self.collection.searches.get_or_set(
+            terms, lambda: search.matches(query, self.collection.leader_spellings)
+        )
 
     def selection(self):
         """The valid query string as a catalogue.index Selection."""
-        data = self.form.cleaned_data
-        selection = listing.Selection(
-            filters={key: data[key] for key in KEYED_FILTERS if data.get(key)},
+        data = self.cleaned_data
+        selection = index.Selection(
+            filters={facet.key: data[facet.key] for facet in FACETS if data.get(facet.key)},
             year_from=data.get("year_from"),
             year_to=data.get("year_to"),
             on_display=data.get("on_display"),
@@ -194,5 +123,22 @@ class GiftFilter(django_filters.FilterSet):
             selection.search_ids, selection.search_ranks = self.search_matches(query)
         return selection
 
-
-GiftFilter.base_filters = ShallowCopies(GiftFilter.base_filters)
+    def filter_queryset(self, queryset):
+        """The same filters through the ORM (what the tests check the index against)."""
+        data = self.cleaned_data
+        for facet in FACETS:
+            if data.get(facet.key):
+                queryset = queryset.filter(**{f"{facet.path}__in": data[facet.key]})
+        if data.get("year_from") is not None:
+            queryset = queryset.filter(date_received__year__gte=data["year_from"])
+        if data.get("year_to") is not None:
+            queryset = queryset.filter(date_received__year__lte=data["year_to"])
+        if data.get("on_display") is not None:
+            queryset = queryset.filter(on_display=data["on_display"])
+        if data.get("has_image") is not None:
+            images = Exists(GiftImage.objects.filter(gift=OuterRef("pk")))
+            queryset = queryset.filter(images if data["has_image"] else ~images)
+        if data.get("q"):
+            # A query of punctuation alone has no words to match: it finds nothing, not everything.
+            queryset = search.filter_queryset(queryset, data["q"], self.collection.leader_spellings)
+        return queryset

@@ -1,11 +1,10 @@
-import numpy as np
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
-from catalogue import index as listing
+from catalogue import index
 from catalogue.numbers import whole_number
 from donors.exports import donor_table
 from donors.filters import DonorFilter
@@ -16,20 +15,6 @@ from gifts.models import Gift, Occasion
 
 DONORS_PER_PAGE = 50
 TOP_OCCASIONS = 20
-
-
-def top_codes(result, dimension, limit):
-    """(code, count) of the options with most gifts in a result, largest first (numpy)."""
-    counts = result.facet_array(dimension)[:-1]
-    nonzero = np.flatnonzero(counts)
-    order = nonzero[np.lexsort((nonzero, -counts[nonzero]))][:limit]
-    return [(int(code), int(counts[code])) for code in order]
-
-
-def top_options(result, dimension, limit):
-    """(database id, count) of the options with most gifts in a result, largest first."""
-    options = result.collection.dimensions[dimension].options
-    return [(options[code].id, count) for code, count in top_codes(result, dimension, limit)]
 
 
 GIFTS_SHOWN = 24
@@ -99,10 +84,12 @@ class DonorDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         donor = self.object
-        result = listing.collection().select(listing.Selection(filters={"donor": [donor.slug]}))
+        result = index.collection().select(index.Selection(filters={"donor": [donor.slug]}))
         # The occasions with most of the donor's gifts, chosen in numpy: a prolific donor has
         # thousands, which neither a page nor one IN (...) query should carry.
-        per_occasion = dict(top_options(result, "occasion", TOP_OCCASIONS))
+        per_occasion = {
+            option.id: count for option, count in result.top_options("occasion", TOP_OCCASIONS)
+        }
         occasions = sorted(
             Occasion.objects.public().filter(pk__in=list(per_occasion)),
             key=lambda occasion: (occasion.start_date is None, occasion.start_date, occasion.name),
@@ -110,14 +97,13 @@ class DonorDetailView(DetailView):
         for occasion in occasions:
             occasion.gift_count = per_occasion[occasion.pk]
         # Newest first, as the first page of /gifts/?donor=<slug> orders them.
-        ids = result.page_ids(1, GIFTS_SHOWN)
-        gifts = Gift.objects.for_listing().in_bulk(ids)
+        gifts = result.page(1, GIFTS_SHOWN, Gift.objects.for_listing())
         context.update(
             gift_count=result.count,
             titles=self.titles(donor),
             occasions=occasions,
             more_occasions=result.distinct_count("occasion") - len(occasions),
-            gifts=[gifts[i] for i in ids if i in gifts],
+            gifts=gifts,
         )
         return context
 
@@ -153,7 +139,7 @@ class CountryListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = listing.collection().counts("country")
+        counts = index.collection().counts("country")
         by_continent = {continent: [] for continent in Continent.values}
         for country in Country.objects.select_related("successor").order_by("name", "code"):
             if country.code in counts:
@@ -189,7 +175,7 @@ class CountryDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         country = self.object
-        result = listing.collection().select(listing.Selection(filters={"country": [country.code]}))
+        result = index.collection().select(index.Selection(filters={"country": [country.code]}))
 
         def counted(dimension):
             return [(o, n) for o, n in result.facet_counts(dimension) if n]
@@ -201,11 +187,7 @@ class CountryDetailView(DetailView):
             predecessors=list(country.predecessors.all()),
             gift_count=result.count,
             leaders=counted("leader"),
-            top_donors=[
-                (options[code], count)
-                for code, count in top_codes(result, "donor", TOP_DONORS)
-                for options in [result.collection.dimensions["donor"].options]
-            ],
+            top_donors=result.top_options("donor", TOP_DONORS),
             categories=most_first(counted("category")),
             decades=[
                 (option, count, int(option.key) + 9 if option.key else None)

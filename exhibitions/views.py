@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from catalogue import index as listing
+from catalogue import index
 from catalogue.numbers import whole_number
 from desk.models import PublicationStatus
 from exhibitions.models import Building, Exhibition, Fact, Showroom
@@ -31,7 +31,7 @@ def visit(request):
             Prefetch("facts", queryset=facts), Prefetch("showrooms", queryset=rooms)
         )
     )
-    gift_counts = listing.collection().counts("showroom")
+    gift_counts = index.collection().counts("showroom")
     for building in buildings:
         for room in building.showrooms.all():
             room.gift_count = gift_counts.get(room.slug, 0)
@@ -60,8 +60,8 @@ def showroom(request, slug):
         raise Http404("There is no such showroom.")
     room = tour[position]
 
-    selection = listing.Selection(filters={"showroom": [room.slug]}, sort="-date")
-    result = listing.collection().select(selection)
+    selection = index.Selection(filters={"showroom": [room.slug]}, sort="-date")
+    result = index.collection().select(selection)
     paginator = Paginator(result.all_ids(), GIFTS_PER_PAGE)
     number = whole_number(request.GET.get("page", "1"), minimum=1)
     if number is None:
@@ -70,8 +70,9 @@ def showroom(request, slug):
         page = paginator.page(number)
     except InvalidPage as error:
         raise Http404("There is no such page.") from error
-    by_id = Gift.objects.published().holdings().for_listing().in_bulk(page.object_list)
-    page.object_list = [by_id[id_] for id_ in page.object_list if id_ in by_id]
+    page.object_list = result.collection.in_order(
+        page.object_list, Gift.objects.published().holdings().for_listing()
+    )
 
     context = {
         "room": room,

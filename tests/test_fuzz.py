@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, note, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from catalogue.forms import KEYED_FILTERS
+from catalogue.facets import FACET
 from donors.models import Country, Donor
 from exhibitions.models import Building, Showroom
 from gifts.models import Category, Gift, Leader, Occasion
@@ -41,7 +41,7 @@ fuzz = hypothesis_settings(
 )
 
 GIFT_KEYS = [
-    *KEYED_FILTERS,
+    *FACET,
     *("year_from", "year_to", "on_display", "has_image", "q", "sort", "page"),
 ]
 DONOR_KEYS = ["q", "kind", "country", "sort", "page"]

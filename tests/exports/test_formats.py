@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalogue import index as listing
+from catalogue import index
 from desk import imports
 from exports import formats as exports
 from exports.formats import neutralise, unneutralise
@@ -151,7 +151,7 @@ def specimens(collection):
 
 
 def listing_count(**filters):
-    return listing.collection().select(listing.Selection(filters=filters)).count
+    return index.collection().select(index.Selection(filters=filters)).count
 
 
 @pytest.mark.parametrize("query", [{}, {"confidence": "B"}], ids=["all", "filtered"])
