@@ -75,7 +75,7 @@ class ListingForm(forms.Form):
     on_display = YesNoField(required=False, label="On display")
     has_image = YesNoField(required=False, label="With a photograph")
     q = forms.CharField(required=False, max_length=200, label="Search")
-    sort = forms.ChoiceField(required=False, choices=list(index.SORTS.items()), label="Sort")
+    sort = forms.ChoiceField(required=False, choices=list(index.SORTS.items()), label="Sort by")
 
     def __init__(self, data=None, *, collection=None):
         super().__init__(data)
