@@ -395,6 +395,13 @@ class Result:
         """The records of page ``number``, in this result's order (one query)."""
         return self.collection.in_order(self.page_ids(number, per_page), queryset)
 
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, rows):
+        """The ids of a slice of this result, in its order (what a Paginator asks for)."""
+        return self.collection.ids[self.ordered_rows()[rows]].tolist()
+
     def all_ids(self):
         return self.collection.ids[self.ordered_rows()].tolist()
 

@@ -1,11 +1,10 @@
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
 from catalogue import index
-from catalogue.numbers import whole_number
+from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from donors.exports import donor_table
 from donors.filters import DonorFilter
 from donors.models import Continent, Country, Donor
@@ -40,22 +39,20 @@ class DonorListView(TemplateView):
             ]
             return self.render_to_response(context, status=400)
 
-        paginator = Paginator(filterset.ranked(), DONORS_PER_PAGE)
-        context["paginator"] = paginator
         try:
-            number = whole_number(request.GET.get("page") or "1")  # 0: past the start, a 404
-            if number is None:
-                raise PageNotAnInteger
-            page = paginator.page(number)
-        except PageNotAnInteger:
+            # 0 is past the start: a 404.
+            number = page_number(request.GET.get("page") or "1")
+            page = page_of(filterset.ranked(), number, DONORS_PER_PAGE)
+        except NotANumber:
             context["page_error"] = "A page number is a whole number, such as 2."
             return self.render_to_response(context, status=400)
-        except EmptyPage:
-            pages = paginator.num_pages
+        except NoSuchPage as error:
+            pages = error.last
             context["page_error"] = (
                 f"There is no such page: this list has {pages} page{'s' if pages > 1 else ''}."
             )
             return self.render_to_response(context, status=404)
+        context["paginator"] = page.paginator
 
         by_slug = (
             Donor.objects.public()

@@ -1,6 +1,5 @@
 import datetime
 
-from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
@@ -8,7 +7,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from catalogue import index
-from catalogue.numbers import whole_number
+from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from desk.models import PublicationStatus
 from exhibitions.models import Building, Exhibition, Fact, Showroom
 from gifts.models import Gift
@@ -62,14 +61,11 @@ def showroom(request, slug):
 
     selection = index.Selection(filters={"showroom": [room.slug]}, sort="-date")
     result = index.collection().select(selection)
-    paginator = Paginator(result.all_ids(), GIFTS_PER_PAGE)
-    number = whole_number(request.GET.get("page", "1"), minimum=1)
-    if number is None:
-        raise Http404("There is no such page.")
     try:
-        page = paginator.page(number)
-    except InvalidPage as error:
+        page = page_of(result, page_number(request.GET.get("page", "1")), GIFTS_PER_PAGE)
+    except (NotANumber, NoSuchPage) as error:
         raise Http404("There is no such page.") from error
+    paginator = page.paginator
     page.object_list = result.collection.in_order(
         page.object_list, Gift.objects.published().holdings().for_listing()
     )

@@ -10,6 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from catalogue import index, panels
 from catalogue.forms import ListingForm
 from catalogue.numbers import whole_number
+from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from desk.models import PublicationStatus
 from exports.delivery import deliver
 from exports.formats import Refused
@@ -19,13 +20,6 @@ from operations.site import absolute_url, json_for_script
 from pages import charts
 
 PER_PAGE = 24
-
-
-def page_number(request):
-    number = whole_number(request.GET.get("page", "1"), minimum=1)
-    if number is None:
-        raise Http404("There is no such page.")
-    return number
 
 
 class GiftListView(TemplateView):
@@ -41,7 +35,12 @@ class GiftListView(TemplateView):
         collection = index.collection()
         form = ListingForm(request.GET, collection=collection)
         query = panels.QueryString(request.GET, request.path)
-        number = page_number(request)
+        try:
+            number = page_number(request.GET.get("page", "1"))
+        except NotANumber as error:
+            raise Http404("There is no such page.") from error
+        if number < 1:
+            raise Http404("There is no such page.")
         context = {
             "filter": form,
             "query": query,
@@ -63,10 +62,12 @@ class GiftListView(TemplateView):
 
         selection = form.selection()
         result = collection.select(selection)
-        last_page = max(1, -(-result.count // PER_PAGE))
-        if number > last_page:
-            raise Http404("There is no such page.")
-        ids = result.page_ids(number, PER_PAGE)
+        try:
+            page = page_of(result, number, PER_PAGE)
+        except NoSuchPage as error:
+            raise Http404("There is no such page.") from error
+        ids = page.object_list
+        last_page = page.paginator.num_pages
         search_text = form.cleaned_data.get("q") or ""
         context.update(
             result=result,
