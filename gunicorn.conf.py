@@ -68,7 +68,7 @@ else:
 # --- Workers -----------------------------------------------------------------------------------
 
 # 2 x cores + 1 is gunicorn's rule of thumb. Each worker holds the in-memory listing
-# (gifts/listing.py, ~100 MB with 115,000 gifts), so the default stops at 8.
+# (catalogue/index.py, ~100 MB with 115,000 gifts), so the default stops at 8.
 workers = _int_env("WEB_CONCURRENCY", min(2 * _cores() + 1, 8))
 # Threads help only when requests wait on I/O (Redis, PostgreSQL); with one thread the plain
 # sync worker is the simplest and most robust choice.
@@ -108,14 +108,14 @@ logger_class = "operations.gunicorn_logging.JsonAccessLogger"
 
 def post_worker_init(worker):
     """
-    Load the listing's columns (gifts.listing) before this worker takes its first request. A new
+    Load the listing's columns (catalogue.index) before this worker takes its first request. A new
     worker (at start, or after max_requests) would otherwise make one visitor wait while it reads
     the whole collection: about a second at 115,000 gifts, several at a million. Meanwhile the
     other workers answer.
     """
     try:
-        from gifts import listing
+        from catalogue import index
 
-        listing.collection()
+        index.collection()
     except Exception:
         worker.log.exception("Could not load the collection early; the first request will")

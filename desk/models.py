@@ -1,5 +1,6 @@
 import contextlib
 import contextvars
+import dataclasses
 import datetime
 
 from django.conf import settings
@@ -105,7 +106,7 @@ def reached_by_published(queryset, relation):
 class CollectionState(models.Model):
     """
     One row whose version goes up whenever anything a visitor can see changes. Each web worker
-    keeps the collection's listing columns in memory (gifts.listing) and reloads them when the
+    keeps the collection's listing columns in memory (catalogue.index) and reloads them when the
     version it loaded is no longer the current one.
     """
 
@@ -124,17 +125,17 @@ class CollectionState(models.Model):
     def current_key(cls):
         """(version, changed), read from the database at most once per request (inside
         remembered_per_request(), which the page cache opens around every request)."""
-        memo = _request_memo.get()
-        if memo is None:
+        remembered = _request_memo.get()
+        if remembered is None:
             return cls.read_key()
-        if "key" not in memo:
-            memo["key"] = cls.read_key()
-        return memo["key"]
+        if remembered.key is None:
+            remembered.key = cls.read_key()
+        return remembered.key
 
     @classmethod
     @contextlib.contextmanager
     def remembered_per_request(cls):
-        token = _request_memo.set({})
+        token = _request_memo.set(RememberedKey())
         try:
             yield
         finally:
@@ -170,9 +171,9 @@ class CollectionState(models.Model):
             return
         if not cls.objects.filter(pk=1).update(version=F("version") + 1, changed=timezone.now()):
             cls.objects.get_or_create(pk=1)
-        memo = _request_memo.get()
-        if memo is not None:
-            memo.clear()  # a change made in this request is seen by the rest of it
+        remembered = _request_memo.get()
+        if remembered is not None:
+            remembered.key = None  # a change made in this request is seen by the rest of it
 
     @classmethod
     @contextlib.contextmanager
@@ -192,8 +193,16 @@ class CollectionState(models.Model):
             cls.bump()
 
 
+@dataclasses.dataclass
+class RememberedKey:
+    """The collection key as read once in a request. One per request (a context variable), so
+    no lock: no other thread sees it, and it holds one value, so it needs no bound."""
+
+    key: tuple | None = None
+
+
 _deferred_bumps = contextvars.ContextVar("deferred_collection_bumps", default=None)
-# Within a request, a dict holding the version once read; outside one (commands, tests), None.
+# Within a request, its RememberedKey; outside one (commands, tests), None.
 _request_memo = contextvars.ContextVar("collection_key", default=None)
 
 

@@ -1,7 +1,7 @@
 """
 What renews cached pages: any write to a model of ours moves the collection version on.
 
-The whole-page cache (operations.cache) and each worker's in-memory listing (gifts.listing) are
+The whole-page cache (operations.cache) and each worker's in-memory listing (catalogue.index) are
 keyed by the collection version (desk.models.CollectionState). Every model of the project's own
 apps (any app whose code lives in this repository, so a new app too) and every many-to-many table
 between them moves the version on when a row is saved, deleted, added or removed, unless it is

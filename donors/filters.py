@@ -3,7 +3,7 @@ The donor list's query string: what each key means, what values it takes, and th
 visitor sees for a value that does not exist.
 
 Kind and country are checked and applied in memory, against the donors the collection
-(gifts.listing) already holds, and the number of gifts per donor comes from its counts: only a
+(catalogue.index) already holds, and the number of gifts per donor comes from its counts: only a
 name search goes to the database. The FilterSet can still filter a Donor queryset
 (``filterset.qs``), apart from the order by number of gifts, which only ``ranked()`` gives.
 """
@@ -11,8 +11,8 @@ name search goes to the database. The FilterSet can still filter a Donor queryse
 import django_filters
 from django import forms
 
+from catalogue import index
 from donors.models import Donor
-from gifts import listing
 
 SORTS = {"name": "Name, A to Z", "gifts": "Number of gifts, most first"}
 DEFAULT_SORT = "name"
@@ -73,21 +73,20 @@ class DonorFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, collection=None, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.collection = collection or listing.collection()
+        self.collection = collection or index.collection()
         self.counts = self.collection.counts("donor")
-        countries = self.collection.dimensions["country"]
         self.filters["country"].extra.update(
-            known=countries.by_key,
+            known=self.collection.labels("country"),
             choices=[("", "Any country"), *self.country_choices()],
         )
 
     def country_choices(self):
         """The countries of the donors that have gifts (and the one asked for), by name."""
-        donors = self.collection.dimensions["donor"].options
+        donors = self.collection.options("donor")
         ids = {option.extra["country_id"] for option in donors if option.key in self.counts}
         asked = str(self.data.get("country", "")).strip().upper()
-        countries = self.collection.dimensions["country"].options
-        chosen = [o for o in countries if o.key and (o.id in ids or o.key == asked)]
+        countries = self.collection.options("country")
+        chosen = [o for o in countries if o.id in ids or o.key == asked]
         return [(o.key, o.label) for o in sorted(chosen, key=lambda o: o.label.casefold())]
 
     def filter_search(self, queryset, name, value):
@@ -100,12 +99,11 @@ class DonorFilter(django_filters.FilterSet):
     def ranked(self):
         """(slug, number of gifts) of every matching donor with published holdings, in order."""
         data = self.form.cleaned_data
-        donors = [o for o in self.collection.dimensions["donor"].options if o.key in self.counts]
+        donors = [o for o in self.collection.options("donor") if o.key in self.counts]
         if data.get("kind"):
             donors = [o for o in donors if o.extra["kind"] == data["kind"]]
         if data.get("country"):
-            countries = self.collection.dimensions["country"]
-            country_id = countries.options[countries.by_key[data["country"]]].id
+            country_id = self.collection.option("country", data["country"]).id
             donors = [o for o in donors if o.extra["country_id"] == country_id]
         if data.get("q"):
             matching = set(

@@ -1,31 +1,15 @@
-import numpy as np
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Max, Min
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
+from catalogue import index
+from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from donors.filters import DonorFilter
 from donors.models import Continent, Country, Donor
-from gifts import listing
 from gifts.models import Gift, Occasion
-from museum.query import whole_number
 
 DONORS_PER_PAGE = 50
 TOP_OCCASIONS = 20
-
-
-def top_codes(result, dimension, limit):
-    """(code, count) of the options with most gifts in a result, largest first (numpy)."""
-    counts = result.facet_array(dimension)[:-1]
-    nonzero = np.flatnonzero(counts)
-    order = nonzero[np.lexsort((nonzero, -counts[nonzero]))][:limit]
-    return [(int(code), int(counts[code])) for code in order]
-
-
-def top_options(result, dimension, limit):
-    """(database id, count) of the options with most gifts in a result, largest first."""
-    options = result.collection.dimensions[dimension].options
-    return [(options[code].id, count) for code, count in top_codes(result, dimension, limit)]
 
 
 GIFTS_SHOWN = 24
@@ -35,7 +19,7 @@ TOP_DONORS = 10
 class DonorListView(TemplateView):
     """
     Every donor with published holdings. Which donors match, how many gifts each has and their
-    order come from the in-memory collection (gifts.listing); only the page's donors are read.
+    order come from the in-memory collection (catalogue.index); only the page's donors are read.
     """
 
     template_name = "donors/donor_list.html"
@@ -51,22 +35,20 @@ class DonorListView(TemplateView):
             ]
             return self.render_to_response(context, status=400)
 
-        paginator = Paginator(filterset.ranked(), DONORS_PER_PAGE)
-        context["paginator"] = paginator
         try:
-            number = whole_number(request.GET.get("page") or "1")  # 0: past the start, a 404
-            if number is None:
-                raise PageNotAnInteger
-            page = paginator.page(number)
-        except PageNotAnInteger:
+            # 0 is past the start: a 404.
+            number = page_number(request.GET.get("page") or "1")
+            page = page_of(filterset.ranked(), number, DONORS_PER_PAGE)
+        except NotANumber:
             context["page_error"] = "A page number is a whole number, such as 2."
             return self.render_to_response(context, status=400)
-        except EmptyPage:
-            pages = paginator.num_pages
+        except NoSuchPage as error:
+            pages = error.last
             context["page_error"] = (
                 f"There is no such page: this list has {pages} page{'s' if pages > 1 else ''}."
             )
             return self.render_to_response(context, status=404)
+        context["paginator"] = page.paginator
 
         by_slug = (
             Donor.objects.public()
@@ -95,10 +77,12 @@ class DonorDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         donor = self.object
-        result = listing.collection().select(listing.Selection(filters={"donor": [donor.slug]}))
+        result = index.collection().select(index.Selection(filters={"donor": [donor.slug]}))
         # The occasions with most of the donor's gifts, chosen in numpy: a prolific donor has
         # thousands, which neither a page nor one IN (...) query should carry.
-        per_occasion = dict(top_options(result, "occasion", TOP_OCCASIONS))
+        per_occasion = {
+            option.id: count for option, count in result.top_options("occasion", TOP_OCCASIONS)
+        }
         occasions = sorted(
             Occasion.objects.public().filter(pk__in=list(per_occasion)),
             key=lambda occasion: (occasion.start_date is None, occasion.start_date, occasion.name),
@@ -106,14 +90,13 @@ class DonorDetailView(DetailView):
         for occasion in occasions:
             occasion.gift_count = per_occasion[occasion.pk]
         # Newest first, as the first page of /gifts/?donor=<slug> orders them.
-        ids = result.page_ids(1, GIFTS_SHOWN)
-        gifts = Gift.objects.for_listing().in_bulk(ids)
+        gifts = result.page(1, GIFTS_SHOWN, Gift.objects.for_listing())
         context.update(
             gift_count=result.count,
             titles=self.titles(donor),
             occasions=occasions,
             more_occasions=result.distinct_count("occasion") - len(occasions),
-            gifts=[gifts[i] for i in ids if i in gifts],
+            gifts=gifts,
         )
         return context
 
@@ -149,7 +132,7 @@ class CountryListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = listing.collection().counts("country")
+        counts = index.collection().counts("country")
         by_continent = {continent: [] for continent in Continent.values}
         for country in Country.objects.select_related("successor").order_by("name", "code"):
             if country.code in counts:
@@ -185,7 +168,7 @@ class CountryDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         country = self.object
-        result = listing.collection().select(listing.Selection(filters={"country": [country.code]}))
+        result = index.collection().select(index.Selection(filters={"country": [country.code]}))
 
         def counted(dimension):
             return [(o, n) for o, n in result.facet_counts(dimension) if n]
@@ -197,11 +180,7 @@ class CountryDetailView(DetailView):
             predecessors=list(country.predecessors.all()),
             gift_count=result.count,
             leaders=counted("leader"),
-            top_donors=[
-                (options[code], count)
-                for code, count in top_codes(result, "donor", TOP_DONORS)
-                for options in [result.collection.dimensions["donor"].options]
-            ],
+            top_donors=result.top_options("donor", TOP_DONORS),
             categories=most_first(counted("category")),
             decades=[
                 (option, count, int(option.key) + 9 if option.key else None)

@@ -1,17 +1,16 @@
 import datetime
 
-from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
+from catalogue import index
+from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from desk.models import PublicationStatus
 from exhibitions.models import Building, Exhibition, Fact, Showroom
-from gifts import listing
 from gifts.models import Gift
-from museum.query import whole_number
 
 GIFTS_PER_PAGE = 24
 # The way a visitor walks the museum: building by building, each floor in turn, room by room.
@@ -31,7 +30,7 @@ def visit(request):
             Prefetch("facts", queryset=facts), Prefetch("showrooms", queryset=rooms)
         )
     )
-    gift_counts = listing.collection().counts("showroom")
+    gift_counts = index.collection().counts("showroom")
     for building in buildings:
         for room in building.showrooms.all():
             room.gift_count = gift_counts.get(room.slug, 0)
@@ -51,7 +50,7 @@ def visit(request):
 def showroom(request, slug):
     """
     A room and the gifts placed in it, newest first. The gifts come in the listing's order from
-    gifts.listing, so the page and the filtered listing it links to agree.
+    catalogue.index, so the page and the filtered listing it links to agree.
     """
     # The whole tour is a few hundred rooms at most: one query finds the room and its neighbours.
     tour = list(Showroom.objects.public().select_related("building", "country").order_by(*TOUR))
@@ -60,18 +59,16 @@ def showroom(request, slug):
         raise Http404("There is no such showroom.")
     room = tour[position]
 
-    selection = listing.Selection(filters={"showroom": [room.slug]}, sort="-date")
-    result = listing.collection().select(selection)
-    paginator = Paginator(result.all_ids(), GIFTS_PER_PAGE)
-    number = whole_number(request.GET.get("page", "1"), minimum=1)
-    if number is None:
-        raise Http404("There is no such page.")
+    selection = index.Selection(filters={"showroom": [room.slug]}, sort="-date")
+    result = index.collection().select(selection)
     try:
-        page = paginator.page(number)
-    except InvalidPage as error:
+        page = page_of(result, page_number(request.GET.get("page", "1")), GIFTS_PER_PAGE)
+    except (NotANumber, NoSuchPage) as error:
         raise Http404("There is no such page.") from error
-    by_id = Gift.objects.published().holdings().for_listing().in_bulk(page.object_list)
-    page.object_list = [by_id[id_] for id_ in page.object_list if id_ in by_id]
+    paginator = page.paginator
+    page.object_list = result.collection.in_order(
+        page.object_list, Gift.objects.published().holdings().for_listing()
+    )
 
     context = {
         "room": room,

@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
 
+from catalogue import search
 from desk.admin import RECORD_METADATA, LabelledTabularInline, PublishingAdmin
 from desk.imports import RecordImportExportMixin
 from donors.models import Donor
-from gifts import search
 from gifts.desk import GiftDeskMixin
 from gifts.forms import GiftAdminForm, GiftImageForm
 from gifts.models import Category, Citation, Gift, GiftImage, Leader, Occasion, Resolution, Source

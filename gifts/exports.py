@@ -8,10 +8,10 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 
+from catalogue import index
+from catalogue.forms import ListingForm
 from desk.models import format_partial_date
 from exports.formats import Refused, Table, in_chunks
-from gifts import listing
-from gifts.filters import GiftFilter
 from gifts.models import Gift
 
 EXPORT_COLUMNS = [
@@ -120,12 +120,12 @@ URL_SAFE = "!$&'()*+,;=/~:@"
 def gift_table(query, user=None, fmt="csv", kind="gifts"):
     """The listing's results for ``query`` (a QueryDict), as visitors see them; Refused when a
     filter value is not an option."""
-    collection = listing.collection()
-    filterset = GiftFilter(query, collection=collection)
-    if not filterset.is_valid():
-        reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items())
+    collection = index.collection()
+    form = ListingForm(query, collection=collection)
+    if not form.is_valid():
+        reasons = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
         raise Refused(f"Nothing exported: {reasons}")
-    result = collection.select(filterset.selection())
+    result = collection.select(form.selection())
     # The ids as the listing's numpy array, a chunk at a time: a list of a million Python ints
     # would be 36 MB more.
     ids = result.collection.ids[result.ordered_rows()]

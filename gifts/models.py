@@ -248,7 +248,7 @@ class GiftQuerySet(models.QuerySet):
         )
 
     def for_cards(self):
-        """for_listing() with only the columns a card shows (gifts.cards): the long texts and
+        """for_listing() with only the columns a card shows (catalogue.cards): the long texts and
         search documents stay in the database."""
         return self.for_listing().only(
             "accession_number",

@@ -1,64 +1,27 @@
 import datetime
-from urllib.parse import quote
 
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, QueryDict
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
+from catalogue import index, panels
+from catalogue.forms import ListingForm
+from catalogue.numbers import whole_number
+from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from desk.models import PublicationStatus
-from gifts import facets, listing
-from gifts.cards import card_html
-from gifts.filters import GiftFilter
 from gifts.models import Citation, Gift, Leader, Occasion
-from museum.query import whole_number
 from operations.site import absolute_url, json_for_script
 from pages import charts
 
 PER_PAGE = 24
 
 
-def page_number(request):
-    number = whole_number(request.GET.get("page", "1"), minimum=1)
-    if number is None:
-        raise Http404("There is no such page.")
-    return number
-
-
-def gifts_in_order(ids, queryset):
-    by_id = queryset.in_bulk(ids)
-    return [by_id[i] for i in ids if i in by_id]
-
-
-CONTEXT_TOKEN = "LISTINGCONTEXT"
-CARD_CACHE_SIZE = 5000
-
-
-def cards_html(collection, ids, listing_context):
-    """
-    The page's gift cards. Each card is rendered once per collection version and kept with the
-    collection (it is dropped with it when anything changes): a page of 24 cards cost more to
-    load and render than the rest of the listing. The link back to the listing is put in after.
-    """
-    cache = collection.memo.setdefault("cards", {})
-    missing = [i for i in ids if i not in cache]
-    if missing:
-        if len(cache) > CARD_CACHE_SIZE:
-            cache.clear()
-        for gift in gifts_in_order(missing, Gift.objects.for_cards()):
-            cache[gift.pk] = card_html(gift, CONTEXT_TOKEN)
-    link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
-    return mark_safe(  # escaped by card_html
-        "".join(cache[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if i in cache)
-    )
-
-
 class GiftListView(TemplateView):
     """
-    The published holdings, filtered, searched, sorted and counted by gifts.listing. A value in
+    The published holdings, filtered, searched, sorted and counted by catalogue.index. A value in
     the query string that does not exist answers 400 with the reason and no results, never a
     silently different list.
     """
@@ -66,54 +29,61 @@ class GiftListView(TemplateView):
     template_name = "gifts/gift_list.html"
 
     def get(self, request, *args, **kwargs):
-        collection = listing.collection()
-        filterset = GiftFilter(request.GET, collection=collection)
-        query = facets.QueryString(request.GET, request.path)
-        number = page_number(request)
+        collection = index.collection()
+        form = ListingForm(request.GET, collection=collection)
+        query = panels.QueryString(request.GET, request.path)
+        try:
+            number = page_number(request.GET.get("page", "1"))
+        except NotANumber as error:
+            raise Http404("There is no such page.") from error
+        if number < 1:
+            raise Http404("There is no such page.")
         context = {
-            "filter": filterset,
+            "filter": form,
             "query": query,
-            "sorts": listing.SORTS,
+            "sorts": index.SORTS,
             "search_text": request.GET.get("q", "")[:200],
             "hidden_for_search": query.hidden_fields("q", "sort"),
             "hidden_for_sort": query.hidden_fields("sort"),
             "hidden_for_years": query.hidden_fields("year_from", "year_to"),
             "filtered": bool(query.params),
         }
-        if not filterset.is_valid():
+        if not form.is_valid():
             context["errors"] = [
-                (filterset.form.fields[name].label or name, error)
-                for name, errors in filterset.errors.items()
+                (form.fields[name].label or name, error)
+                for name, errors in form.errors.items()
                 for error in errors
             ]
-            context["clear_url"] = query.without(*filterset.errors)
+            context["clear_url"] = query.without(*form.errors)
             return self.render_to_response(context, status=400)
 
-        selection = filterset.selection()
+        selection = form.selection()
         result = collection.select(selection)
-        last_page = max(1, -(-result.count // PER_PAGE))
-        if number > last_page:
-            raise Http404("There is no such page.")
-        ids = result.page_ids(number, PER_PAGE)
-        search_text = filterset.form.cleaned_data.get("q") or ""
+        try:
+            page = page_of(result, number, PER_PAGE)
+        except NoSuchPage as error:
+            raise Http404("There is no such page.") from error
+        ids = page.object_list
+        last_page = page.paginator.num_pages
+        search_text = form.cleaned_data.get("q") or ""
         context.update(
             result=result,
             selection=selection,
             search_text=search_text,
             page_ids=ids,
-            cards=cards_html(collection, ids, query.encoded),
+            cards=collection.cards_html(ids, query.encoded),
             panels=[
-                *facets.panels(result, query, selection),
-                facets.decade_panel(result, query, selection),
-                *facets.flag_panels(result, query, selection),
+                *panels.panels(result, query, selection),
+                panels.decade_panel(result, query, selection),
+                *panels.flag_panels(result, query, selection),
             ],
-            chips=facets.chips(collection, query, selection, search_text),
+            chips=panels.chips(collection, query, selection, search_text),
             widening=[]
             if result.count
-            else facets.widening(result, collection, query, selection, search_text),
+            else panels.widening(result, collection, query, selection, search_text),
             page=number,
             last_page=last_page,
-            pages=facets.page_numbers(number, last_page),
+            pages=panels.page_numbers(number, last_page),
             first_shown=(number - 1) * PER_PAGE + 1,
             last_shown=min(number * PER_PAGE, result.count),
             listing_context=query.encoded,
@@ -177,7 +147,7 @@ class GiftDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         gift = self.object
-        collection = listing.collection()
+        collection = index.collection()
         related = {
             "donor": collection.related("donor", gift.pk, 4),
             "occasion": collection.related("occasion", gift.pk, 4),
@@ -187,13 +157,13 @@ class GiftDetailView(DetailView):
         ends = [i for i in (before, after) if i]
         titles = Gift.objects.in_bulk(ends) if ends else {}
         images = list(gift.images.all())
-        cards_html(collection, [i for ids in related.values() for i in ids], "")  # one query
+        collection.cards_html([i for ids in related.values() for i in ids])  # one query
         context.update(
             first_image=images[0] if images else None,
             # Cards come from the collection's card cache: rendered once per version.
-            related_by_donor=cards_html(collection, related["donor"], ""),
-            related_by_occasion=cards_html(collection, related["occasion"], ""),
-            related_by_country=cards_html(collection, related["country"], ""),
+            related_by_donor=collection.cards_html(related["donor"]),
+            related_by_occasion=collection.cards_html(related["occasion"]),
+            related_by_country=collection.cards_html(related["country"]),
             previous_gift=titles.get(before),
             next_gift=titles.get(after),
             listing_context=self.request.GET.get("in", ""),
@@ -207,10 +177,10 @@ class GiftDetailView(DetailView):
         context = self.request.GET.get("in")
         if not context or len(context) > 2000:
             return None, None
-        filterset = GiftFilter(QueryDict(context), collection=collection)
-        if not filterset.is_valid():
+        form = ListingForm(QueryDict(context), collection=collection)
+        if not form.is_valid():
             return None, None
-        return collection.select(filterset.selection()).neighbours(gift.pk)
+        return collection.select(form.selection()).neighbours(gift.pk)
 
     def json_ld(self, gift):
         url = absolute_url(gift.get_absolute_url())
@@ -254,7 +224,7 @@ class LeaderListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = listing.collection().counts("leader")
+        counts = index.collection().counts("leader")
         context["rows"] = [(leader, counts.get(leader.slug, 0)) for leader in context["leaders"]]
         return context
 
@@ -267,13 +237,13 @@ class LeaderDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         leader = self.object
-        collection = listing.collection()
+        collection = index.collection()
         mine = {"leader": [leader.slug]}
         decades = collection.counts("decade", **mine)
         countries = collection.counts("country", **mine)
-        country_names = {o.key: o.label for o in collection.dimensions["country"].options}
+        country_names = collection.labels("country")
         top_countries = sorted(countries.items(), key=lambda item: (-item[1], item[0]))[:10]
-        recent = collection.select(listing.Selection(filters=mine)).page_ids(1, 6)
+        recent = collection.select(index.Selection(filters=mine))
         base = f"{reverse('gifts:list')}?leader={leader.slug}"
         context.update(
             gift_count=collection.counts("leader").get(leader.slug, 0),
@@ -298,7 +268,7 @@ class LeaderDetailView(DetailView):
                 title=f"Countries that gave most to {leader.name}",
                 label_heading="Country",
             ),
-            recent_gifts=gifts_in_order(recent, Gift.objects.for_listing()),
+            recent_gifts=recent.page(1, 6, Gift.objects.for_listing()),
             listing_url=base,
         )
         return context
@@ -342,7 +312,7 @@ class OccasionTimelineView(TemplateView):
                 start_date__gte=datetime.date(decade, 1, 1),
                 start_date__lt=datetime.date(decade + 10, 1, 1),
             )
-        counts = listing.collection().counts("occasion")
+        counts = index.collection().counts("occasion")
         context = {
             "decades": [(d, by_decade[d]) for d in decades],
             "undated": by_decade.get(None, 0),

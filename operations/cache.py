@@ -5,7 +5,7 @@ A visitor without a session (no curator signed in) gets the same page for the sa
 the collection changes, so a rendered page is kept under its address and the collection version
 (desk.models.CollectionState): publishing or editing anything moves the version on and the old
 pages are simply never asked for again. The version is read once per request and shared with the
-views (gifts.listing), so a cached page costs one primary-key query and a cache look-up.
+views (catalogue.index), so a cached page costs one primary-key query and a cache look-up.
 
 Visitor pages also answer conditional requests: the ETag is a digest of the page, Last-Modified is
 when the collection last changed, and a browser or proxy that already holds the page gets 304 Not

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from catalogue import index
 from exhibitions.models import Exhibition, Fact
-from gifts import listing
 from gifts.models import Gift, Leader
 from operations.site import absolute_url
 from pages import charts
@@ -24,7 +24,7 @@ TOP_COUNTRIES = 15
 
 
 def home(request):
-    collection = listing.collection()
+    collection = index.collection()
     leader_counts = collection.counts("leader")
     leaders = list(Leader.objects.all())
     for leader in leaders:
@@ -36,9 +36,7 @@ def home(request):
         "gift_count": collection.size,
         "country_count": len(collection.counts("country")),
         "donor_count": len(collection.counts("donor")),
-        "showroom_count": sum(
-            1 for option in collection.dimensions["showroom"].options if option.key
-        ),
+        "showroom_count": len(collection.options("showroom")),
         "featured_gifts": featured_gifts(collection, [leader.slug for leader in leaders]),
         "exhibition": current_exhibition(),
         "categories": categories,
@@ -70,15 +68,12 @@ def featured_gifts(collection, leader_slugs, count=FEATURED_COUNT):
     """
     newest = [
         collection.select(
-            listing.Selection(filters={"leader": [slug], "confidence": [Gift.Confidence.A]})
+            index.Selection(filters={"leader": [slug], "confidence": [Gift.Confidence.A]})
         ).page_ids(1, count)
         for slug in leader_slugs
     ]
     ids = [gift_id for turn in zip_longest(*newest) for gift_id in turn if gift_id][:count]
-    if not ids:
-        return []
-    gifts = Gift.objects.published().holdings().for_listing().in_bulk(ids)
-    return [gifts[gift_id] for gift_id in ids if gift_id in gifts]
+    return collection.in_order(ids, Gift.objects.published().holdings().for_listing())
 
 
 def current_exhibition():
@@ -106,8 +101,8 @@ def dimension_data(collection, name, *, by_count=True, zeros=False):
     counts = collection.counts(name)
     data = [
         charts.Datum(option.label, counts.get(option.key, 0), listing_url(**{name: option.key}))
-        for option in collection.dimensions[name].options
-        if option.key and (zeros or counts.get(option.key))
+        for option in collection.options(name)
+        if zeros or counts.get(option.key)
     ]
     if by_count:
         data.sort(key=lambda datum: (-datum.value, datum.label))
@@ -115,13 +110,13 @@ def dimension_data(collection, name, *, by_count=True, zeros=False):
 
 
 def statistics(request):
-    collection = listing.collection()
+    collection = index.collection()
     leader_counts = collection.counts("leader")
-    decades = [option for option in collection.dimensions["decade"].options if option.key]
+    decades = collection.options("decade")
     series = []
     undated_count = 0
-    for leader in collection.dimensions["leader"].options:
-        if not leader.key or not leader_counts.get(leader.key):
+    for leader in collection.options("leader"):
+        if not leader_counts.get(leader.key):
             continue
         counts = collection.counts("decade", leader=[leader.key])
         data = [

@@ -69,12 +69,13 @@ from django.test.utils import CaptureQueriesContext
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.conf import settings
-from gifts import listing
+from catalogue import index
+from catalogue.facets import FACET
 from gifts.models import Gift
 settings.ALLOWED_HOSTS = ["*"]
 rng = random.Random(1)
-c = listing.collection()
-keys = {name: [o.key for o in d.options if o.key] for name, d in c.dimensions.items()}
+c = index.collection()
+keys = {name: [o.key for o in c.options(name)] for name in [*FACET, "decade"]}
 gift_ids = c.ids.tolist()
 sample = rng.sample(gift_ids, min(400, len(gift_ids)))
 accessions = list(Gift.objects.filter(id__in=sample).values_list("accession_number", flat=True))
@@ -125,9 +126,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
-from gifts import listing
+from catalogue import index
 settings.ALLOWED_HOSTS = ["*"]
-listing.collection()
+index.collection()
 client = Client()
 user, _ = get_user_model().objects.get_or_create(username="benchmark-admin",
     defaults={"is_staff": True, "is_superuser": True})

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, note, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from catalogue.facets import FACET
 from donors.models import Country, Donor
 from exhibitions.models import Building, Showroom
-from gifts.filters import KEYED_FILTERS
 from gifts.models import Category, Gift, Leader, Occasion
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "75"))
@@ -41,7 +41,7 @@ fuzz = hypothesis_settings(
 )
 
 GIFT_KEYS = [
-    *KEYED_FILTERS,
+    *FACET,
     *("year_from", "year_to", "on_display", "has_image", "q", "sort", "page"),
 ]
 DONOR_KEYS = ["q", "kind", "country", "sort", "page"]

@@ -1,11 +1,11 @@
 from django import template
 
-from gifts.cards import card_html
+from catalogue.cards import card_html
 
 register = template.Library()
 
 
 @register.simple_tag
 def gift_card(gift, listing_context=""):
-    """{% gift_card gift %}: the same card the listing shows (gifts.cards)."""
+    """{% gift_card gift %}: the same card the listing shows (catalogue.cards)."""
     return card_html(gift, listing_context)

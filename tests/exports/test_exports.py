@@ -21,10 +21,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue import index
 from desk.models import CollectionState, PublicationStatus
 from exports import builder
 from exports.models import Export
-from gifts import listing
 from gifts.models import Gift
 from tests.factories import UserFactory
 from tests.helpers import fetch, run_command_server
@@ -83,7 +83,7 @@ def test_a_large_public_download_is_prepared_with_the_rows_a_streamed_one_has(
     else:
         rows = json.loads(content)
     filters = {key: [value] for key, value in query.items() if key != "sort"}
-    expected = listing.collection().select(listing.Selection(filters=filters)).count
+    expected = index.collection().select(index.Selection(filters=filters)).count
     assert len({row["accession_number"] for row in rows}) == len(rows) == expected
     assert export.rows == len(rows) > SMALL
 

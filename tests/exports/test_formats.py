@@ -16,10 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalogue import index
 from desk import imports
 from exports import formats as exports
 from exports.formats import neutralise, unneutralise
-from gifts import listing
 from gifts.models import Gift
 from tests.factories import DonorFactory, GiftFactory
 from tests.gifts.test_import_export import confirm, dry_run, grant_import
@@ -151,7 +151,7 @@ def specimens(collection):
 
 
 def listing_count(**filters):
-    return listing.collection().select(listing.Selection(filters=filters)).count
+    return index.collection().select(index.Selection(filters=filters)).count
 
 
 @pytest.mark.parametrize("query", [{}, {"confidence": "B"}], ids=["all", "filtered"])

@@ -17,10 +17,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalogue import search
 from desk.models import CollectionState
 from donors.models import Donor
 from exhibitions.models import Showroom
-from gifts import search
 from gifts.models import Gift, Occasion
 from tests.factories import (
     CategoryFactory,

@@ -8,10 +8,10 @@ from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from catalogue import search
 from desk.models import DatePrecision
 from donors.models import Country, Donor
 from exhibitions.models import Building, Fact, Showroom
-from gifts import search
 from gifts.importer import DEFAULT_DATA_DIR, CollectionImporter, ImportFailed
 from gifts.models import Category, Citation, Gift, Leader, Occasion, Resolution, Source
 

@@ -9,9 +9,7 @@ from pathlib import Path
 
 MUSEUM = Path(__file__).resolve().parents[2] / "museum"
 CONFIGURATION = {"apps.py", "settings.py", "urls.py", "wsgi.py", "asgi.py"}
-NOT_MOVED_YET = {
-    "query.py",
-}
+NOT_MOVED_YET = set()
 
 
 def modules():

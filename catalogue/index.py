@@ -10,7 +10,7 @@ Instead each web worker keeps the listing's columns in memory as NumPy arrays, o
 published holding (about 60 bytes a gift: 7 MB at 115,000, 60 MB at a million), and answers
 filters, counts, facets and page order with vectorised array operations (well under a
 millisecond per facet at 115,000). Only the page's own gifts are then read from the database, by
-primary key. Full-text search stays in the database (gifts.search) and its matches are combined
+primary key. Full-text search stays in the database (catalogue.search) and its matches are combined
 here.
 
 The columns are loaded once per worker and again when the collection version
@@ -21,18 +21,19 @@ the version is one primary-key query per request.
 import datetime
 import threading
 from array import array
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from urllib.parse import quote
 
 import numpy as np
 from django.db.models.functions import Lower
+from django.utils.safestring import mark_safe
 
+from catalogue import search
+from catalogue.caches import BoundedCache
+from catalogue.cards import card_html
+from catalogue.facets import FACETS, Dimension, Option, Parent
 from desk.models import CollectionState
-from donors.models import Continent, Country, Donor
-from exhibitions.models import Building, Showroom
-from gifts import search
-from gifts.models import Category, Gift, GiftImage, Leader, Occasion
+from gifts.models import Gift, GiftImage
 
 UNKNOWN_YEAR = 0
 SORTS = {
@@ -45,66 +46,29 @@ SORTS = {
 DEFAULT_SORT = "-date"
 
 
-NO_EXTRA = MappingProxyType({})
-
-
-@dataclass(slots=True)
-class Option:
-    """One value of a facet: what the query string says (key), what a visitor reads (label).
-    Slotted: a million gifts bring over 100,000 donors and occasions, each an Option."""
-
-    key: str
-    label: str
-    id: object = None
-    extra: Mapping = field(default_factory=lambda: NO_EXTRA)  # one shared empty mapping
-
-
-def code_type(size):
-    """The narrowest integer type for codes 0..size-1: most facets fit 16 bits."""
-    return np.int16 if size <= np.iinfo(np.int16).max else np.int32
-
-
-class Dimension:
-    """A column of codes 0..n-1 and the options the codes stand for (the last one: none)."""
-
-    def __init__(self, name, options, codes):
-        self.name = name
-        self.options = options  # list of Option, indexed by code
-        self.codes = codes.astype(code_type(len(options)), copy=False)
-        self.by_key = {option.key: code for code, option in enumerate(options)}
-
-    def codes_for(self, keys):
-        return [self.by_key[key] for key in keys if key in self.by_key]
-
-
-def codes_for_ids(ids, option_ids):
-    """Database ids to codes: the position in the sorted option ids, or len(option_ids) if none."""
-    option_ids = np.asarray(option_ids, dtype=np.int64)
-    if not len(option_ids):
-        return np.zeros(len(ids), dtype=np.int32)
-    positions = np.searchsorted(option_ids, ids)
-    clipped = np.minimum(positions, len(option_ids) - 1)
-    found = option_ids[clipped] == ids
-    return np.where(found, clipped, len(option_ids)).astype(np.int32)
-
-
-# The columns read from the database, in order, and the array type each is kept in.
+# The columns read besides the facets' own: (name, array type, how a value is stored).
 COLUMNS = [
-    ("id", "q"),
-    ("leader_id", "i"),  # related ids in 32 bits: no related table nears 2 billion rows
-    ("country_id", "i"),
-    ("donor_id", "i"),
-    ("category_id", "i"),
-    ("occasion_id", "i"),
-    ("showroom_id", "i"),
-    ("date_received", "i"),  # as a day number, 0 when unknown
-    ("on_display", "b"),
-    ("sanctions", "b"),
-    ("confidence", "b"),
-    ("donor_kind", "b"),  # the kind of donor at the time of the gift, as a code
-    ("created", "d"),  # as a timestamp
+    ("id", "q", None),
+    ("date_received", "i", lambda date: date.toordinal() if date else 0),  # a day number, 0: none
+    ("on_display", "b", None),
+    ("created", "d", lambda created: created.timestamp()),
 ]
 CHUNK = 10000
+COUNTS_KEPT = 1000
+# Search matches kept, counted in matched gifts rather than searches: one common word can match
+# most of the collection. At most about 32 MB of arrays per worker.
+SEARCH_MATCHES_KEPT = 2_000_000
+CARDS_KEPT = 5000
+CONTEXT_TOKEN = "LISTINGCONTEXT"
+
+
+def columns_read():
+    """COLUMNS and each facet's column of the gift (its foreign key or its choice)."""
+    columns = list(COLUMNS)
+    for facet in FACETS:
+        if facet.source.column:
+            columns.append((facet.source.column, facet.source.kind, facet.source.reader()))
+    return columns
 
 
 class Collection:
@@ -116,51 +80,20 @@ class Collection:
 
     def read_columns(self, gifts):
         """Stream the rows into compact arrays: a million gifts never become Python tuples."""
-        sanction_codes = {value: code for code, value in enumerate(Gift.Sanctions.values)}
-        confidence_codes = {value: code for code, value in enumerate(Gift.Confidence.values)}
-        # A gift with no kind recorded gets the "none" code, after the kinds.
-        kinds = Donor.Kind.values
-        kind_codes = {value: code for code, value in enumerate(kinds)}
-        arrays = [array(kind) for _, kind in COLUMNS]
-        appends = [column.append for column in arrays]
-        rows = gifts.order_by("id").values_list(*(name for name, _ in COLUMNS))
-        for (
-            id_,
-            leader,
-            country,
-            donor,
-            category,
-            occasion,
-            showroom,
-            date,
-            on_display,
-            sanctions,
-            confidence,
-            donor_kind,
-            created,
-        ) in rows.iterator(chunk_size=CHUNK):
-            values = (
-                id_,
-                leader or 0,
-                country,
-                donor,
-                category,
-                occasion or 0,
-                showroom or 0,
-                date.toordinal() if date else 0,
-                on_display,
-                sanction_codes.get(sanctions, 0),
-                confidence_codes.get(confidence, 0),
-                kind_codes.get(donor_kind, len(kinds)),
-                created.timestamp(),
-            )
-            for append, value in zip(appends, values, strict=True):
-                append(value)
+        read = columns_read()
+        arrays = [array(kind) for _, kind, _ in read]
+        steps = [
+            (column.append, convert) for column, (_, _, convert) in zip(arrays, read, strict=True)
+        ]
+        rows = gifts.order_by("id").values_list(*(name for name, _, _ in read))
+        for row in rows.iterator(chunk_size=CHUNK):
+            for (append, convert), value in zip(steps, row, strict=True):
+                append(value if convert is None else convert(value))
         return {
             name: np.frombuffer(column, dtype=column.typecode)
             if len(column)
             else np.zeros(0, dtype=column.typecode)
-            for (name, _), column in zip(COLUMNS, arrays, strict=True)
+            for (name, _, _), column in zip(read, arrays, strict=True)
         }
 
     def load(self):
@@ -170,111 +103,13 @@ class Collection:
         self.size = len(self.ids)
         self.dimensions = {}
         self.leader_spellings = search.leader_spellings()
-
-        def add(name, rows, column, none_label="None"):
-            """A dimension from (id, Option) rows and a column of database ids."""
-            rows = sorted(rows, key=lambda row: row[0])
-            options = [option for _, option in rows] + [Option("", none_label)]
-            codes = codes_for_ids(column, [id_ for id_, _ in rows])
-            self.dimensions[name] = Dimension(name, options, codes)
-            return [id_ for id_, _ in rows]
-
-        add(
-            "leader",
-            [
-                (i, Option(slug, name, i))
-                for i, slug, name in Leader.objects.values_list("id", "slug", "name")
-            ],
-            columns.pop("leader_id"),
-            "An institution",
-        )
-        country_rows = [
-            (i, Option(code, name, i, {"continent": continent}))
-            for i, code, name, continent in Country.objects.values_list(
-                "id", "code", "name", "continent"
-            ).iterator()
-        ]
-        add("country", country_rows, columns.pop("country_id"))
-        donor_rows = [
-            (i, Option(slug, name, i, {"kind": kind, "country_id": country_id}))
-            for i, slug, name, kind, country_id in Donor.objects.public()
-            .values_list("id", "slug", "name", "kind", "country_id")
-            .iterator()
-        ]
-        add("donor", donor_rows, columns.pop("donor_id"))
-        add(
-            "category",
-            [
-                (i, Option(slug, name, i))
-                for i, slug, name in Category.objects.values_list("id", "slug", "name")
-            ],
-            columns.pop("category_id"),
-        )
-        add(
-            "occasion",
-            [
-                (i, Option(slug, name, i))
-                for i, slug, name in Occasion.objects.public()
-                .values_list("id", "slug", "name")
-                .iterator()
-            ],
-            columns.pop("occasion_id"),
-        )
-        showroom_rows = [
-            (i, Option(slug, f"{code} {name}", i, {"building_id": building, "floor": floor}))
-            for i, slug, code, name, building, floor in Showroom.objects.public().values_list(
-                "id", "slug", "code", "name", "building_id", "floor"
-            )
-        ]
-        add("showroom", showroom_rows, columns.pop("showroom_id"), "In storage")
-        building_rows = [
-            (i, Option(slug, name, i))
-            for i, slug, name in Building.objects.public().values_list("id", "slug", "name")
-        ]
-        building_ids = sorted(i for i, _ in building_rows)
-
-        # Derived columns: a showroom's building, a country's continent.
-        def derived(source, attribute, codes_of_value):
-            source_dimension = self.dimensions[source]
-            lookup = np.array(
-                [
-                    codes_of_value(option.extra.get(attribute)) if option.key else -1
-                    for option in source_dimension.options
-                ],
-                dtype=np.int32,
-            )
-            return lookup[source_dimension.codes]
-
-        building_code = {id_: code for code, id_ in enumerate(building_ids)}
-        codes = derived(
-            "showroom", "building_id", lambda b: building_code.get(b, len(building_ids))
-        )
-        codes[codes < 0] = len(building_ids)
-        options = [o for _, o in sorted(building_rows, key=lambda r: r[0])]
-        self.dimensions["building"] = Dimension(
-            "building", options + [Option("", "In storage")], codes
-        )
-        self.add_derived_choices("continent", Continent.choices, "country", "continent")
-        # The kind of donor at the time of each gift (Gift.donor_kind), not the donor's kind
-        # today: Xi Jinping's 2008 gift counts under government officials.
-        self.dimensions["donor_kind"] = Dimension(
-            "donor_kind",
-            [Option(v, str(label)) for v, label in Donor.Kind.choices] + [Option("", "None")],
-            columns.pop("donor_kind"),
-        )
-        sanctions = [(v, label) for v, label in Gift.Sanctions.choices]
-        self.dimensions["sanctions"] = Dimension(
-            "sanctions",
-            [Option(v, str(label)) for v, label in sanctions[1:]] + [Option("", "None")],
-            np.where(
-                columns["sanctions"] == 0, len(sanctions) - 1, columns["sanctions"] - 1
-            ).astype(np.int32),
-        )
-        self.dimensions["confidence"] = Dimension(
-            "confidence",
-            [Option(v, str(label)) for v, label in Gift.Confidence.choices] + [Option("", "None")],
-            columns.pop("confidence"),
-        )
+        # Every facet of the table; a facet derived from another (a showroom's building) after it.
+        for facet in sorted(FACETS, key=lambda facet: isinstance(facet.source, Parent)):
+            if isinstance(facet.source, Parent):
+                source = self.dimensions[facet.source.parent]
+            else:
+                source = columns.pop(facet.source.column)
+            self.dimensions[facet.key] = facet.source.dimension(facet.key, source)
 
         ordinals = columns.pop("date_received")
         known = ordinals > 0
@@ -307,8 +142,13 @@ class Collection:
         )
         self.title_ranks = np.empty(self.size, dtype=np.int32)
         self.title_ranks[np.searchsorted(self.ids, title_order)] = np.arange(len(title_order))
-        self.orders = {}
-        self.memo = {}
+        # What is kept with this version, each cache with its own bound.
+        self.orders = BoundedCache(len(SORTS))  # sort -> every row in its order
+        self.groups = BoundedCache(len(self.dimensions))  # dimension -> grouped(): rows, starts
+        self.unfiltered = BoundedCache(len(self.dimensions))  # dimension -> counts by code
+        self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
+        self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
+        self.cards = BoundedCache(CARDS_KEPT)  # gift id -> its card's HTML
 
     def sort_key(self, sort):
         """The key a sort orders rows by. Unknown dates come after known ones either way."""
@@ -334,29 +174,12 @@ class Collection:
         rows, found = self.rows_for([gift_id])
         return int(rows[0]) if found[0] else None
 
-    def add_derived_choices(self, name, choices, source, attribute):
-        options = [Option(str(key), str(label)) for key, label in choices]
-        code_of = {option.key: code for code, option in enumerate(options)}
-        source_dimension = self.dimensions[source]
-        lookup = np.array(
-            [
-                code_of.get(option.extra.get(attribute), len(options))
-                if option.key
-                else len(options)
-                for option in source_dimension.options
-            ],
-            dtype=np.int32,
-        )
-        self.dimensions[name] = Dimension(
-            name, options + [Option("", "None")], lookup[source_dimension.codes]
-        )
-
     def order(self, sort):
         """Every row, in the sort's order, ties broken by id (the order is stable)."""
-        if sort not in self.orders:
-            # Row numbers fit 32 bits: half the memory of numpy's default, per sort.
-            self.orders[sort] = np.lexsort((self.ids, self.sort_key(sort))).astype(np.int32)
-        return self.orders[sort]
+        # Row numbers fit 32 bits: half the memory of numpy's default, per sort.
+        return self.orders.get_or_set(
+            sort, lambda: np.lexsort((self.ids, self.sort_key(sort))).astype(np.int32)
+        )
 
     # Answering ---------------------------------------------------------------------------------
 
@@ -380,8 +203,8 @@ class Collection:
         the whole collection (which cost a million-gift page 20 ms a dimension). Made once per
         collection version: 4 bytes a gift per dimension asked for.
         """
-        key = ("grouped", dimension)
-        if key not in self.memo:
+
+        def group():
             codes = self.dimensions[dimension].codes
             order = self.order("-date")
             by_option = np.argsort(codes[order], kind="stable")  # stable: newest first kept
@@ -389,8 +212,9 @@ class Collection:
             starts = np.searchsorted(
                 codes[rows], np.arange(len(self.dimensions[dimension].options) + 1)
             )
-            self.memo[key] = rows, starts
-        return self.memo[key]
+            return rows, starts
+
+        return self.groups.get_or_set(dimension, group)
 
     def select(self, selection):
         return Result(self, selection)
@@ -398,19 +222,52 @@ class Collection:
     def counts(self, dimension, **filters):
         """How many published holdings each option of a dimension has: {option key: count}.
         Unfiltered counts are kept: they only change with the collection's version."""
-        memo_key = (dimension, tuple(sorted((k, tuple(v)) for k, v in filters.items())))
-        if memo_key in self.memo:
-            return self.memo[memo_key]
-        counts = self.select(Selection(filters=filters)).facet_array(dimension)
-        options = self.dimensions[dimension].options
-        result = {
-            options[code].key: int(counts[code])
-            for code in np.flatnonzero(counts).tolist()
-            if options[code].key
-        }
-        if len(self.memo) < 1000:
-            self.memo[memo_key] = result
-        return result
+        key = (dimension, tuple(sorted((k, tuple(v)) for k, v in filters.items())))
+
+        def count():
+            counts = self.select(Selection(filters=filters)).facet_array(dimension)
+            options = self.dimensions[dimension].options
+            return {
+                options[code].key: int(counts[code])
+                for code in np.flatnonzero(counts).tolist()
+                if options[code].key
+            }
+
+        return self.option_counts.get_or_set(key, count)
+
+    def options(self, facet):
+        """The options of a facet (or the decade), "none" left out."""
+        return [option for option in self.dimensions[facet].options if option.key]
+
+    def labels(self, facet):
+        """{option key: label} of a facet."""
+        return {option.key: option.label for option in self.options(facet)}
+
+    def option(self, facet, key):
+        """The option of a facet with this key (KeyError if there is none)."""
+        dimension = self.dimensions[facet]
+        return dimension.options[dimension.by_key[key]]
+
+    def in_order(self, ids, queryset):
+        """The records of ``queryset`` with these ids, in the ids' order (one query); an id with
+        no record (unpublished since) is left out."""
+        by_id = queryset.in_bulk(ids) if ids else {}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def cards_html(self, ids, listing_context=""):
+        """
+        The gift cards of these ids. Each card is rendered once per collection version and kept
+        with the collection: a page of 24 cards cost more to load and render than the rest of
+        the listing. The link back to the listing (``listing_context``) is put in after.
+        """
+        cards = {i: self.cards.get(i) for i in ids}
+        missing = [i for i, card in cards.items() if card is None]
+        for gift in self.in_order(missing, Gift.objects.for_cards()):
+            cards[gift.pk] = self.cards.set(gift.pk, card_html(gift, CONTEXT_TOKEN))
+        link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
+        return mark_safe(  # escaped by card_html
+            "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards[i])
+        )
 
 
 def year_of_ordinals(ordinals):
@@ -479,12 +336,25 @@ class Result:
         others = [key for key in self.masks if key != name]
         if not others:
             # Counted without any filter: the same for every request until the version moves.
-            memo = self.collection.memo.setdefault("unfiltered", {})
-            if name not in memo:
-                memo[name] = np.bincount(dimension.codes, minlength=len(dimension.options))
-            return memo[name]
+            return self.collection.unfiltered.get_or_set(
+                name, lambda: np.bincount(dimension.codes, minlength=len(dimension.options))
+            )
         mask = self.combined(without=name) if name in self.masks else self.mask
         return np.bincount(dimension.codes[mask], minlength=len(dimension.options))
+
+    def top_codes(self, name, limit):
+        """Codes of the options with results, most results first (ties: in code order), at most
+        ``limit`` (None: all): ranked in numpy, not by sorting 10,000 donors in Python."""
+        counts = self.facet_array(name)[:-1]  # the last code is "none"
+        nonzero = np.flatnonzero(counts)
+        order = nonzero[np.argsort(-counts[nonzero], kind="stable")]
+        return order if limit is None else order[:limit]
+
+    def top_options(self, name, limit):
+        """(option, count) of the options with most results, largest first."""
+        counts = self.facet_array(name)
+        options = self.collection.dimensions[name].options
+        return [(options[code], int(counts[code])) for code in self.top_codes(name, limit).tolist()]
 
     def distinct_count(self, name):
         """How many options of a facet have at least one result (not counting "none")."""
@@ -520,6 +390,17 @@ class Result:
         start = (number - 1) * per_page
         rows = self.ordered_rows()[start : start + per_page]
         return self.collection.ids[rows].tolist()
+
+    def page(self, number, per_page, queryset):
+        """The records of page ``number``, in this result's order (one query)."""
+        return self.collection.in_order(self.page_ids(number, per_page), queryset)
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, rows):
+        """The ids of a slice of this result, in its order (what a Paginator asks for)."""
+        return self.collection.ids[self.ordered_rows()[rows]].tolist()
 
     def all_ids(self):
         return self.collection.ids[self.ordered_rows()].tolist()

@@ -1,4 +1,4 @@
-"""The gift card every list of gifts shows (gifts.cards)."""
+"""The gift card every list of gifts shows (catalogue.cards)."""
 
 import pytest
 

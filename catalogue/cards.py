@@ -1,7 +1,8 @@
 """
 A gift's card, the small summary every list of gifts shows. Built in Python rather than with a
 template include: a listing draws 24 of them per page, and through the template engine they cost
-more than everything else on the page. templatetags/gift_cards.py gives templates the same card.
+more than everything else on the page. gifts/templatetags/gift_cards.py gives templates the same
+card.
 """
 
 from html import escape  # what django.utils.html.escape calls, minus its lazy-text check

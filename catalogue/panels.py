@@ -9,25 +9,11 @@ from functools import lru_cache
 from html import escape  # what django.utils.html.escape calls, minus its lazy-text check
 from urllib.parse import quote
 
-import numpy as np
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from gifts.filters import KEYED_FILTERS
+from catalogue.facets import FACET, FACETS
 
-# Facet panels in the order they appear: key, heading, how many options a long list shows.
-PANELS = [
-    ("leader", "Leader", None),
-    ("continent", "Continent", None),
-    ("country", "Country", None),
-    ("donor_kind", "Kind of donor", None),
-    ("donor", "Donor", 30),
-    ("category", "Category", None),
-    ("occasion", "Occasion", 20),
-    ("building", "Building", None),
-    ("showroom", "Showroom", 30),
-    ("sanctions", "UN sanctions", None),
-    ("confidence", "Confidence", None),
-]
 LONG_LIST = 12  # panels with more options than this start collapsed and get a filter box
 FLAGS = [("on_display", "On display"), ("has_image", "With a photograph")]
 
@@ -52,6 +38,9 @@ class Panel:
     choices: list = field(default_factory=list)
     long: bool = False
     hidden_count: int = 0
+    more_url: str = ""  # a page with every option, named with the hidden ones
+    more_text: str = ""
+    range_form: bool = False  # the decade's panel carries the From/To year form
 
     @property
     def active(self):
@@ -151,18 +140,19 @@ class QueryString:
 
 
 def panels(result, query, selection):
+    """A panel per facet of the table, in its order."""
     built = []
-    for key, title, limit in PANELS:
-        dimension = result.collection.dimensions[KEYED_FILTERS[key][0]]
-        counts = result.facet_array(dimension.name)[:-1]  # the last code is "none"
+    for facet in FACETS:
+        key, limit = facet.key, facet.shown
+        dimension = result.collection.dimensions[key]
+        counts = result.facet_array(key)[:-1]  # the last code is "none"
         selected = dimension.codes_for(selection.filters.get(key, []))
         long = limit is not None or len(counts) > LONG_LIST
         hidden = 0
         if long:
             # Long lists: the options that would find something, the largest first, chosen with
             # numpy rather than by sorting 10,000 donors in Python.
-            nonzero = np.flatnonzero(counts)
-            order = nonzero[np.argsort(-counts[nonzero], kind="stable")]
+            order = result.top_codes(key, limit=None)
             if limit and len(order) > limit:
                 hidden = len(order) - limit
                 order = order[:limit]
@@ -182,7 +172,18 @@ def panels(result, query, selection):
             )
             for code in codes
         ]
-        built.append(Panel(key, title, choices, long=long, hidden_count=max(hidden, 0)))
+        url_name, text = facet.more or ("", "")
+        built.append(
+            Panel(
+                key,
+                facet.title,
+                choices,
+                long=long,
+                hidden_count=max(hidden, 0),
+                more_url=reverse(url_name) if url_name else "",
+                more_text=text,
+            )
+        )
     return built
 
 
@@ -199,7 +200,7 @@ def decade_panel(result, query, selection):
             else query.replace(year_from=start, year_to=start + 9)
         )
         choices.append(Choice(option.label, count, url, selected))
-    return Panel(key="decade", title="Decade", choices=choices)
+    return Panel(key="decade", title="Date received", choices=choices, range_form=True)
 
 
 def flag_panels(result, query, selection):
@@ -222,10 +223,9 @@ def _flag_url(query, key, value, selected):
 def chips(collection, query, selection, search_text):
     built = []
     for key, values in selection.filters.items():
-        dimension = collection.dimensions[KEYED_FILTERS[key][0]]
-        noun = KEYED_FILTERS[key][2]
+        noun = FACET[key].label
         for value in values:
-            option = dimension.options[dimension.by_key[value]]
+            option = collection.option(key, value)
             built.append(
                 Chip(f"{noun.capitalize()}: {option.label}", query.without(key, value=value))
             )
@@ -268,9 +268,8 @@ def widening(result, collection, query, selection, search_text):
             }[name]
             url = query.without(*names[name])
         else:
-            key = next(k for k, spec in KEYED_FILTERS.items() if spec[0] == name)
-            label = f"the {KEYED_FILTERS[key][2]} filter"
-            url = query.without(key)
+            label = f"the {FACET[name].label} filter"
+            url = query.without(name)
         suggestions.append(Chip(f"Remove {label}: {total:,} gift{'s' if total != 1 else ''}", url))
     return suggestions
 

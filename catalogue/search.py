@@ -1,0 +1,93 @@
+"""
+The query side of full-text search: a visitor's words, normalised as the stored text is
+(gifts.search builds and indexes that text), matched with PostgreSQL full-text search or SQLite
+FTS5, and ranked; the listing combines the matches with its filters (catalogue.index).
+
+A leader's name in any spelling the data lists (김일성, Kim Il-sŏng, Gim Il-seong) is rewritten in
+the query to the display name the documents carry. Every word of a query must match, as a word or
+a word's start.
+"""
+
+from array import array
+
+import numpy as np
+from django.apps import apps
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from gifts.search import normalize
+
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 40
+
+
+def leader_spellings():
+    """Normalised spelling -> normalised display name, longest spellings first."""
+    spellings = {}
+    for leader in apps.get_model("gifts", "Leader").objects.all():
+        for spelling in leader.spellings:
+            spellings[normalize(spelling)] = normalize(leader.name)
+    return dict(sorted(spellings.items(), key=lambda item: -len(item[0])))
+
+
+def query_terms(query, spellings=None):
+    """The words of a visitor's query, normalised, with leaders' names in their display form."""
+    text = f" {normalize(query)} "
+    for spelling, name in (spellings if spellings is not None else leader_spellings()).items():
+        if spelling and f" {spelling} " in text:
+            text = text.replace(f" {spelling} ", f" {name} ")
+    terms = [term[:MAX_TERM_LENGTH] for term in text.split()]
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+def matches(query, spellings=None):
+    """
+    Every gift matching the query, as (ids, ranks) NumPy arrays; a higher rank is more relevant.
+    An empty query (or one of punctuation only) matches nothing.
+    """
+    terms = query_terms(query, spellings)
+    if not terms:
+        return as_numpy([], np.int64), as_numpy([], np.float64)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tsquery = " & ".join(f"{term}:*" for term in terms)
+            cursor.execute(
+                "SELECT id, ts_rank_cd(search_vector, query) FROM gifts_gift, "
+                "to_tsquery('simple', %s) query WHERE search_vector @@ query",
+                [tsquery],
+            )
+        else:
+            fts_query = " AND ".join(f'"{term}"*' for term in terms)
+            # bm25 is lower for better matches; the title counts five times the rest.
+            cursor.execute(
+                "SELECT rowid, -bm25(gifts_gift_fts, 5.0, 1.0) FROM gifts_gift_fts "
+                "WHERE gifts_gift_fts MATCH %s",
+                [fts_query],
+            )
+        # Read in chunks into compact arrays: a common word matches a good part of a million
+        # gifts, and a Python list of them would cost several times the memory.
+        ids, ranks = array("q"), array("d")
+        while rows := cursor.fetchmany(10_000):
+            for id_, rank in rows:
+                ids.append(id_)
+                ranks.append(rank)
+    return as_numpy(ids, np.int64), as_numpy(ranks, np.float64)
+
+
+def as_numpy(values, dtype):
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+
+
+def filter_queryset(queryset, query, spellings=None):
+    """The gifts of ``queryset`` matching the query, as a condition the database applies with
+    its index (no list of ids travels); a query with no words matches nothing."""
+    terms = query_terms(query, spellings)
+    if not terms:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        sql = "SELECT id FROM gifts_gift WHERE search_vector @@ to_tsquery('simple', %s)"
+        parameter = " & ".join(f"{term}:*" for term in terms)
+    else:
+        sql = "SELECT rowid FROM gifts_gift_fts WHERE gifts_gift_fts MATCH %s"
+        parameter = " AND ".join(f'"{term}"*' for term in terms)
+    return queryset.filter(id__in=RawSQL(sql, [parameter]))
