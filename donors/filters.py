@@ -48,6 +48,18 @@ class CountryCodeFilter(django_filters.Filter):
     field_class = CountryCodeField
 
 
+class DonorListForm(forms.Form):
+    """The part of the query string that is not a filter: the order, which only ranked() gives
+    (django-filter adds its filters' fields to this form)."""
+
+    sort = forms.ChoiceField(
+        choices=list(SORTS.items()),
+        required=False,
+        label="Sort by",
+        error_messages={"invalid_choice": "The list cannot be sorted by “%(value)s”."},
+    )
+
+
 class DonorFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search", label="Name", max_length=200, widget=forms.SearchInput
@@ -59,17 +71,11 @@ class DonorFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "There is no kind of donor “%(value)s”."},
     )
     country = CountryCodeFilter(field_name="country__code", label="Country")
-    sort = django_filters.ChoiceFilter(
-        choices=list(SORTS.items()),
-        empty_label=None,
-        label="Sort by",
-        method="filter_sort",
-        error_messages={"invalid_choice": "The list cannot be sorted by “%(value)s”."},
-    )
 
     class Meta:
         model = Donor
         fields = []
+        form = DonorListForm
 
     def __init__(self, data=None, *args, collection=None, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -92,9 +98,6 @@ class DonorFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         # Either name, with or without diacritics: "ceausescu", "Ceaușescu", "Путин".
         return queryset.search(value)
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # the order comes from ranked()
 
     def ranked(self):
         """(slug, number of gifts) of every matching donor with published holdings, in order."""
