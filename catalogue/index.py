@@ -262,8 +262,9 @@ class Collection:
         """
         cards = {i: self.cards.get(i) for i in ids}
         missing = [i for i, card in cards.items() if card is None]
-        for gift in self.in_order(missing, Gift.objects.for_cards()):
-            cards[gift.pk] = self.cards.set(gift.pk, card_html(gift, CONTEXT_TOKEN))
+        if missing:  # building the queryset alone costs a page of cached cards twice over
+            for gift in self.in_order(missing, Gift.objects.for_cards()):
+                cards[gift.pk] = self.cards.set(gift.pk, card_html(gift, CONTEXT_TOKEN))
         link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
         return mark_safe(  # escaped by card_html
             "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards[i])
@@ -400,6 +401,10 @@ class Result:
 
     def __getitem__(self, rows):
         """The ids of a slice of this result, in its order (what a Paginator asks for)."""
+        if not isinstance(rows, slice | int):
+            # A template's {{ result.count }} tries result["count"] first: refuse it before
+            # ordering the whole result for nothing.
+            raise TypeError(f"a result is indexed by position, not {rows!r}")
         return self.collection.ids[self.ordered_rows()[rows]].tolist()
 
     def all_ids(self):

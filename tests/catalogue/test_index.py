@@ -299,3 +299,22 @@ def test_the_kind_of_donor_facet_counts_the_kind_at_the_time_of_each_gift(client
     assert form.is_valid()
     gifts = form.filter_queryset(Gift.objects.published().holdings())
     assert set(gifts.values_list("accession_number", flat=True)) == set(officials)
+
+
+def test_a_template_reading_a_results_count_does_not_order_the_whole_result(collection):
+    # {{ result.count }} tries result["count"] first; that used to sort every match, four times a
+    # listing page. A result answers positions and slices only.
+    result = index.collection().select(index.Selection())
+    ordered = []
+    result.ordered_rows = lambda: ordered.append(1) or []
+    with pytest.raises(TypeError):
+        result["count"]
+    assert ordered == []
+
+
+def test_cards_already_made_cost_no_query(collection, django_assert_num_queries):
+    shown = index.collection()
+    ids = shown.select(index.Selection()).page_ids(1, 24)
+    shown.cards_html(ids)
+    with django_assert_num_queries(0):
+        assert shown.cards_html(ids)
