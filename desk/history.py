@@ -22,6 +22,7 @@ from simple_history import models as simple_history_models
 # Change reasons (history_change_reason, at most 100 characters).
 FORM = "form"
 IMPORT = "import_collection"
+FILE = "file import"
 RESTORE = "restore"
 BULK_PREFIX = "bulk action: "
 REVERT_PREFIX = "revert to "
@@ -153,6 +154,8 @@ def how(record):
         return f"Bulk action ({reason[len(BULK_PREFIX) :]})"
     if reason == IMPORT:
         return f"Collection import ({kind.lower() or 'changed'})"
+    if reason == FILE:
+        return f"Imported from a file ({kind.lower() or 'changed'})"
     if reason.startswith(REVERT_PREFIX):
         when = reason[len(REVERT_PREFIX) :]
         with contextlib.suppress(ValueError):

@@ -164,11 +164,17 @@ class Donor(AuditedModel):
     def __str__(self):
         return self.name
 
+    def derived_values(self):
+        """What a donor computes from its other values, on every save and import (desk.writing)."""
+        return {"search_name": donor_search_name(self.name, self.name_original)}
+
     def save(self, *args, **kwargs):
-        self.search_name = donor_search_name(self.name, self.name_original)
+        derived = self.derived_values()
+        for name, value in derived.items():
+            setattr(self, name, value)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_name"}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -25,10 +25,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from desk import history, parsers
+from desk import history, parsers, writing
 from desk.models import (
     CollectionState,
     DatePrecision,
@@ -36,7 +36,7 @@ from desk.models import (
     refresh_planner_statistics,
 )
 from desk.text import fold, language_tag, slugify_name
-from donors.models import Continent, Country, Donor, donor_search_name
+from donors.models import Continent, Country, Donor
 from exhibitions.models import Building, Fact, Showroom
 from gifts.models import (
     Category,
@@ -47,7 +47,6 @@ from gifts.models import (
     Resolution,
     Source,
 )
-from gifts.search import gift_document
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "collection"
 
@@ -86,43 +85,8 @@ REQUIRED_COLUMNS = {
 }
 
 DECADE_NOTE = re.compile(r"^(\d{3}0)s$")
-# Keys per look-up statement. PostgreSQL takes at most 65,535 parameters in one statement (with
-# server-side binding, which the project uses), so writes are batched by their parameter count.
+# Keys per look-up query.
 BATCH = 5000
-MAX_PARAMETERS = 60_000
-
-
-def create_batch(model):
-    """Rows per INSERT: as many as fit the parameter limit (PostgreSQL's UNNEST insert needs one
-    per column, but Django falls back to one per value for some column types)."""
-    return max(100, MAX_PARAMETERS // len(model._meta.concrete_fields))
-
-
-def update_rows(model, objects, fields):
-    """
-    Write ``fields`` of ``objects`` with one UPDATE statement run for every row (executemany:
-    psycopg pipelines it, SQLite prepares it once). Django's bulk_update builds a CASE WHEN with
-    a branch per row, which PostgreSQL evaluates for every row: 82,000 changed gifts took six
-    minutes that way, against seconds here.
-    """
-    if not objects:
-        return
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(meta.db_table),
-        ", ".join(f"{quote(column.column)} = %s" for column in columns),
-        quote(meta.pk.column),
-    )
-    rows = [
-        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
-        + [obj.pk]
-        for obj in objects
-    ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
 
 
 GIFT_LINKS = {"leader", "donor", "country", "category", "showroom", "occasion"}
@@ -600,15 +564,16 @@ class CollectionImporter:
             refresh_planner_statistics(Gift, Donor, Country, Occasion, Citation)
         return self.report
 
-    def sync(self, label, model, key_field, rows, renamed=None, derive=None):
+    def sync(self, label, model, key_field, rows, renamed=None, prepare=None):
         """
         Create or update ``model`` rows keyed by ``key_field``. ``rows`` maps key to field values
         (attribute names: ``country_id``, not ``country``). Returns the model objects by key.
 
         ``renamed`` names the field a row's key is made from (a slug from the name): a row whose
         key no record has updates the one record whose name is the same without diacritics, if
-        there is one, which keeps its key. ``derive(obj)`` gives the fields computed from the
-        others (search text), set on every record written.
+        there is one, which keeps its key. The values a model derives from its others (search
+        text) are set on every record written (desk.writing.derive), after ``prepare(obj)`` (which
+        gives a gift its linked records without a query each).
         """
         self.progress(f"Writing {label.lower()} ({len(rows):,})")
         existing = {}
@@ -621,14 +586,13 @@ class CollectionImporter:
             existing.update(self.renamed_records(model, key_field, rows, existing, renamed))
         states, kept = self.report.states[label], self.report.kept[label]
         to_create, to_update, changed_fields = [], [], set()
-        now = timezone.now()
         for key, values in rows.items():
             obj = existing.get(key)
             if obj is None:
                 obj = model(**{key_field: key}, **values)
-                if derive:
-                    for name, value in derive(obj).items():
-                        setattr(obj, name, value)
+                if prepare:
+                    prepare(obj)
+                writing.derive(obj)
                 if hasattr(obj, "status") and "status" not in values:
                     obj.status = PublicationStatus.PUBLISHED  # the documented collection is live
                 to_create.append(obj)
@@ -640,23 +604,17 @@ class CollectionImporter:
                 changed = []
             for name in changed:
                 setattr(obj, name, values[name])
-            if derive and self.may_update(obj):
-                for name, value in derive(obj).items():
-                    if getattr(obj, name) != value:
-                        setattr(obj, name, value)
-                        changed.append(name)
+            if self.may_update(obj):
+                if prepare:
+                    prepare(obj)
+                changed += writing.derive(obj)
             if not changed:
                 states[key] = UNCHANGED
                 continue
-            if hasattr(obj, "updated"):
-                obj.updated = now
-                changed.append("updated")
             changed_fields.update(changed)
             to_update.append(obj)
             states[key] = UPDATED
-        model.objects.bulk_create(to_create, batch_size=create_batch(model))
-        if to_update:
-            update_rows(model, to_update, sorted(changed_fields))
+        writing.write(model, to_create, to_update, sorted(changed_fields))
         existing.update({getattr(obj, key_field): obj for obj in to_create})
         return existing
 
@@ -713,8 +671,7 @@ class CollectionImporter:
                 if states[key] == UNCHANGED:
                     states[key] = UPDATED
         if to_update:
-            fields = list(next(iter(links.values())))
-            update_rows(model, to_update, fields)
+            writing.write(model, updated=to_update, fields=list(next(iter(links.values()))))
 
     def write(self):
         values = self.values
@@ -745,14 +702,7 @@ class CollectionImporter:
             }
             for slug, donor in values["donor"].items()
         }
-        donors = self.sync(
-            "Donors",
-            Donor,
-            "slug",
-            donor_rows,
-            renamed="name",
-            derive=lambda d: {"search_name": donor_search_name(d.name, d.name_original)},
-        )
+        donors = self.sync("Donors", Donor, "slug", donor_rows, renamed="name")
         occasions = self.sync("Occasions", Occasion, "slug", values["occasion"], renamed="name")
         occasions_by_name = {
             row["name"]: occasions[slug] for slug, row in values["occasion"].items()
@@ -792,15 +742,13 @@ class CollectionImporter:
             "occasion": {obj.pk: obj for obj in occasions.values()},
         }
 
-        def search_text(gift):
-            """What Gift.save stores, from the records as written (no query per gift)."""
+        def link_records(gift):
+            """The records as written, for Gift.derived_values (no query per gift)."""
             for name, objects in related.items():
                 related_id = getattr(gift, f"{name}_id")
                 setattr(gift, name, objects[related_id] if related_id else None)
-            search_title, search_body = gift_document(gift)
-            return {"search_title": search_title, "search_body": search_body}
 
-        gifts = self.sync("Gifts", Gift, "accession_number", gift_rows, derive=search_text)
+        gifts = self.sync("Gifts", Gift, "accession_number", gift_rows, prepare=link_records)
         reciprocals = {
             ref: {"reciprocal_of_id": pk(gifts, link["reciprocal_of"])}
             for ref, link in self.gift_links.items()
@@ -864,8 +812,7 @@ class CollectionImporter:
                 states[key] = UPDATED
             else:
                 states[key] = UNCHANGED
-        Fact.objects.bulk_create(to_create)
-        update_rows(Fact, to_update, ["source_id", "attribution", "order"])
+        writing.write(Fact, to_create, to_update, ["source_id", "attribution", "order"])
         now = timezone.now()
         for rows, history_type in ((to_create, "+"), (to_update, "~")):
             pks = [fact.pk for fact in rows if fact.pk is not None]
@@ -892,8 +839,7 @@ class CollectionImporter:
                     states[pair] = UPDATED
                 else:
                     states[pair] = UNCHANGED
-        Citation.objects.bulk_create(to_create, batch_size=create_batch(Citation))
-        update_rows(Citation, to_update, ["order"])
+        writing.write(Citation, to_create, to_update, ["order"])
 
     def write_gift_resolutions(self, gifts):
         states = self.report.states["Sanctions links"]
@@ -912,9 +858,6 @@ class CollectionImporter:
                     "gift_id", "resolution_id"
                 )
             )
-        through.objects.bulk_create(
-            [through(gift_id=g, resolution_id=r) for g, r in wanted - present],
-            batch_size=create_batch(through),
-        )
+        writing.write(through, [through(gift_id=g, resolution_id=r) for g, r in wanted - present])
         for pair in wanted:
             states[pair] = UNCHANGED if pair in present else CREATED

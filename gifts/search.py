@@ -18,6 +18,7 @@ them again, because SQLite drops a table's triggers when Django rebuilds the tab
 
 import re
 
+from desk import writing
 from desk.text import fold
 
 NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -90,7 +91,7 @@ def reindex(queryset):
         if (title, body) != (gift.search_title, gift.search_body):
             gift.search_title, gift.search_body = title, body
             changed.append(gift)
-    queryset.model.objects.bulk_update(changed, ["search_title", "search_body"], batch_size=500)
+    writing.update_rows(queryset.model, changed, ["search_title", "search_body"])
     return len(changed)
 
 

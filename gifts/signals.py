@@ -2,12 +2,14 @@
 
 from django.db.models.signals import post_save
 
+from desk.writing import records_written
 from donors.models import Country, Donor
 from gifts.models import Category, Gift, Leader, Occasion
 from gifts.search import reindex
 
 # A gift's search text carries its donor's, country's, occasion's, category's and leader's names:
-# when one of those records is saved, its gifts' search text is brought up to date.
+# when one of those records is saved, or changed by an import, its gifts' search text is brought
+# up to date.
 SEARCHED_THROUGH = {
     Donor: "donor",
     Country: "country",
@@ -15,6 +17,8 @@ SEARCHED_THROUGH = {
     Category: "category",
     Leader: "leader",
 }
+# Records per look-up of their gifts (well under the databases' parameter limits).
+BATCH = 2000
 
 
 def refresh_search_text(sender, instance, created, raw=False, **kwargs):
@@ -23,5 +27,14 @@ def refresh_search_text(sender, instance, created, raw=False, **kwargs):
     reindex(Gift.objects.filter(**{SEARCHED_THROUGH[sender]: instance}))
 
 
+def refresh_after_import(sender, updated, **kwargs):
+    for start in range(0, len(updated), BATCH):
+        batch = updated[start : start + BATCH]
+        reindex(Gift.objects.filter(**{f"{SEARCHED_THROUGH[sender]}__in": batch}))
+
+
 for model in SEARCHED_THROUGH:
     post_save.connect(refresh_search_text, sender=model, dispatch_uid=f"search-{model.__name__}")
+    records_written.connect(
+        refresh_after_import, sender=model, dispatch_uid=f"search-import-{model.__name__}"
+    )

@@ -175,6 +175,37 @@ print("RESULT" + json.dumps({"built": built, "state": export.state, "rows": expo
     "seconds": round(seconds, 1), "peak_memory_mb": peak, "mb": round(size / 1e6, 1),
     "download_s": round(sent, 2), "download_status": response.status_code}))
 """
+# The admin's CSV import of a register of existing gifts, every title changed: the preview (dry
+# run) and the commit, each timed, as a curator's upload would run them (desk.imports).
+ADMIN_IMPORT_PROBE = r"""
+import json, sys, time
+import tablib
+from django.contrib.auth import get_user_model
+from gifts.models import Gift
+from gifts.resources import GiftResource
+rows = int(sys.stdin.read())
+user, _ = get_user_model().objects.get_or_create(username="benchmark-admin",
+    defaults={"is_staff": True, "is_superuser": True})
+resource = GiftResource()
+header = resource.export_header()
+title = header.index("title")
+data = []
+for row in resource.export_rows(Gift.objects.order_by("pk")[:rows]):
+    row = list(row)
+    row[title] = (row[title] + " (revised)")[:300]
+    data.append(row)
+dataset = tablib.Dataset(*data, headers=header)
+figures = {"admin_import_rows": len(data)}
+for name, dry_run in (("admin_import_preview_s", True), ("admin_import_commit_s", False)):
+    started = time.perf_counter()
+    result = GiftResource().import_data(dataset, dry_run=dry_run, use_transactions=True, user=user)
+    figures[name] = round(time.perf_counter() - started, 1)
+    assert not result.has_errors() and not result.has_validation_errors(), name
+assert Gift.objects.filter(title__endswith=" (revised)").count() == len(data)
+print("RESULT" + json.dumps(figures))
+"""
+ADMIN_IMPORT_ROWS = 10_000
+
 EXPORTS = ["admin CSV", "admin XLSX", "public csv", "public json"]
 
 
@@ -588,6 +619,12 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
         1,
     )
     print(f"  import_collection of {csv_rows:,} CSV rows: {figures['csv_import_s']} s", flush=True)
+    figures.update(shell(import_env, ADMIN_IMPORT_PROBE, str(ADMIN_IMPORT_ROWS)))
+    print(
+        f"  admin import of {figures['admin_import_rows']:,} changed gifts: preview "
+        f"{figures['admin_import_preview_s']} s, commit {figures['admin_import_commit_s']} s",
+        flush=True,
+    )
     return figures
 
 
@@ -610,7 +647,9 @@ def print_table(figures):
         print(f"whole-collection export, {export_line(which, row)}")
     print(
         f"generate_specimens: {figures['generate_specimens_s']} s; "
-        f"import_collection of {figures['csv_rows']:,} CSV rows: {figures['csv_import_s']} s"
+        f"import_collection of {figures['csv_rows']:,} CSV rows: {figures['csv_import_s']} s; "
+        f"admin import of {figures['admin_import_rows']:,} changed gifts: preview "
+        f"{figures['admin_import_preview_s']} s, commit {figures['admin_import_commit_s']} s"
     )
 
 

@@ -18,9 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalogue import search
+from desk import history, writing
 from desk.models import CollectionState
 from donors.models import Donor
 from exhibitions.models import Showroom
+from gifts.importer import CollectionImporter
 from gifts.models import Gift, Occasion
 from tests.factories import (
     CategoryFactory,
@@ -350,6 +352,59 @@ def test_donors_and_occasions_import_by_slug(registrar_client, records):
     confirm(registrar_client, preview, model="occasion")
     occasion = Occasion.objects.get(slug="visit-1984")
     assert occasion.end_date == datetime.date(1984, 5, 20)
+
+
+def test_renaming_a_donor_by_import_brings_its_gifts_search_up_to_date(
+    registrar_client, registrar, records
+):
+    """Rows are written in bulk (no save(), no post_save): the gifts that carry a renamed
+    donor's name are found by the new name all the same."""
+    donors = csv_file(
+        [["francois-mitterrand", "Frank Mitterrand", "head_of_state", "FRA"]],
+        header=["slug", "name", "kind", "country"],
+    )
+    preview = dry_run(registrar_client, donors, model="donor", app="donors")
+    confirm(registrar_client, preview, model="donor", app="donors")
+    assert search.filter_queryset(Gift.objects.all(), "frank").get() == records
+    donor = Donor.objects.get(slug="francois-mitterrand")
+    assert donor.search_name.startswith("frank mitterrand")
+    # A version of the donor, by the curator who imported the file, saying how it was made.
+    latest = donor.history.first()
+    assert latest.history_user == registrar and latest.history_type == "~"
+    assert history.how(latest) == "Imported from a file (changed)"
+
+
+def test_renaming_an_occasion_by_import_renames_it_in_its_gifts_search_text(
+    registrar_client, records
+):
+    records.occasion = Occasion.objects.get(slug="visit-1981")
+    records.save()
+    occasions = csv_file(
+        [["visit-1981", "Spring summit", "state_visit", "1981-05-01", "1981-05-03"]],
+        header=["slug", "name", "kind", "start_date", "end_date"],
+    )
+    confirm(registrar_client, dry_run(registrar_client, occasions, model="occasion"), "occasion")
+    assert search.filter_queryset(Gift.objects.all(), "spring summit").get() == records
+    assert not search.filter_queryset(Gift.objects.all(), "state visit").exists()
+
+
+def test_both_imports_write_through_one_writer(registrar_client, records, monkeypatch, tmp_path):
+    """The seed data's importer and the admin import share desk.writing (issue 13)."""
+    written = []
+    real = writing.write
+
+    def spy(model, *args, **kwargs):
+        written.append(model)
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(writing, "write", spy)
+    preview = dry_run(registrar_client, csv_file([UPDATE_ROW, CREATE_ROW]))
+    written.clear()  # the preview writes too, and rolls back
+    confirm(registrar_client, preview)
+    assert written == [Gift, Gift]  # the new row and the changed one
+    written.clear()
+    CollectionImporter().run()
+    assert Gift in written and Donor in written
 
 
 def test_an_occasion_that_ends_before_it_starts_is_refused(registrar_client, records):
