@@ -8,8 +8,11 @@ code come from (a model's rows by a foreign key of Gift, a Gift column's choices
 facet's options), the ORM path the key matches (to filter a queryset the same way), what a visitor
 calls one option, the panel's heading and how many options a long panel shows.
 
-The decade and the year range, and the on-display and photograph flags, are of other kinds (a
-range, a yes/no) and are answered by catalogue.index and catalogue.panels directly.
+The yes/no facets (on display, with a photograph) are rows of their own table, FLAGS: where the
+index reads each gift's answer (a Gift column, or the ids of the gifts that are), the ORM
+condition of "yes", and the words a visitor reads. The form's fields, the index's masks, the
+panels, the chips and the "remove this filter" suggestions come from it as they do from FACETS.
+The date (a decade panel over a year range) is the one facet of its own kind.
 """
 
 from collections.abc import Callable, Mapping
@@ -17,11 +20,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
+from django.db.models import Exists, OuterRef, Q
 from django.utils.text import capfirst
 
 from donors.models import Continent, Country, Donor
 from exhibitions.models import Building, Showroom
-from gifts.models import Category, Gift, Leader, Occasion
+from gifts.models import Category, Gift, GiftImage, Leader, Occasion
 
 NO_EXTRA = MappingProxyType({})
 
@@ -297,3 +301,33 @@ FACETS = [
     ),
 ]
 FACET = {facet.key: facet for facet in FACETS}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A yes/no facet: ``?key=true`` keeps the gifts that are, ``?key=false`` those that are not.
+    The index reads each gift's answer from ``column`` (a boolean column of Gift, in the same pass
+    as the other columns) or, without one, from ``ids()`` (the ids of the gifts that are)."""
+
+    key: str  # in the query string
+    title: str  # the panel's heading and the chip: "On display: yes"
+    condition: Callable  # () -> the ORM condition of "yes" (a Q or an Exists)
+    column: str | None = None
+    ids: Callable | None = None
+
+    @property
+    def label(self):
+        """The filter in a sentence: Remove “on display”."""
+        return f"“{self.title.lower()}”"
+
+
+# In the order the panels appear, after the facets and the date.
+FLAGS = [
+    Flag("on_display", "On display", lambda: Q(on_display=True), column="on_display"),
+    Flag(
+        "has_image",
+        "With a photograph",
+        lambda: Exists(GiftImage.objects.filter(gift=OuterRef("pk"))),
+        ids=lambda: GiftImage.objects.values_list("gift_id", flat=True).distinct(),
+    ),
+]

@@ -1,7 +1,8 @@
 """
 The gift listing's query string: what each key means, what values it takes, and the error a
 visitor sees for a value that does not exist. A plain Django form: one field per facet of the
-table (catalogue.facets), then the years, the yes/no flags, the search and the sort.
+table (catalogue.facets), then the years, one field per yes/no facet (FLAGS), the search and the
+sort.
 
 The form validates against the in-memory collection (catalogue.index), so checking a donor's
 slug among 10,000 costs a dictionary look-up, not a query. It can filter a queryset too
@@ -10,12 +11,10 @@ catalogue.index from ``selection()``, and the tests check that both give the sam
 """
 
 from django import forms
-from django.db.models import Exists, OuterRef
 
 from catalogue import index, search
-from catalogue.facets import FACETS
+from catalogue.facets import FACETS, FLAGS
 from catalogue.numbers import WholeNumberField
-from gifts.models import GiftImage
 
 MAX_VALUES = 50
 
@@ -68,12 +67,10 @@ class YesNoField(forms.Field):
 
 
 class ListingForm(forms.Form):
-    """The listing's query string; the facets' fields are made from the table on each form."""
+    """The listing's query string; the facets' and flags' fields are made from their tables."""
 
     year_from = YearField(required=False, label="From year")
     year_to = YearField(required=False, label="To year")
-    on_display = YesNoField(required=False, label="On display")
-    has_image = YesNoField(required=False, label="With a photograph")
     q = forms.CharField(required=False, max_length=200, label="Search")
     sort = forms.ChoiceField(required=False, choices=list(index.SORTS.items()), label="Sort by")
 
@@ -89,7 +86,10 @@ class ListingForm(forms.Form):
             )
             for facet in FACETS
         }
-        self.fields = {**facet_fields, **self.fields}
+        flag_fields = {flag.key: YesNoField(required=False, label=flag.title) for flag in FLAGS}
+        fields = self.fields
+        years = {name: fields.pop(name) for name in ("year_from", "year_to")}
+        self.fields = {**facet_fields, **years, **flag_fields, **fields}
 
     @property
     def sort_order(self):
@@ -114,8 +114,7 @@ class ListingForm(forms.Form):
             filters={facet.key: data[facet.key] for facet in FACETS if data.get(facet.key)},
             year_from=data.get("year_from"),
             year_to=data.get("year_to"),
-            on_display=data.get("on_display"),
-            has_image=data.get("has_image"),
+            flags={flag.key: data[flag.key] for flag in FLAGS if data.get(flag.key) is not None},
             sort=self.sort_order,
         )
         query = data.get("q") or ""
@@ -133,11 +132,10 @@ class ListingForm(forms.Form):
             queryset = queryset.filter(date_received__year__gte=data["year_from"])
         if data.get("year_to") is not None:
             queryset = queryset.filter(date_received__year__lte=data["year_to"])
-        if data.get("on_display") is not None:
-            queryset = queryset.filter(on_display=data["on_display"])
-        if data.get("has_image") is not None:
-            images = Exists(GiftImage.objects.filter(gift=OuterRef("pk")))
-            queryset = queryset.filter(images if data["has_image"] else ~images)
+        for flag in FLAGS:
+            if data.get(flag.key) is not None:
+                condition = flag.condition()
+                queryset = queryset.filter(condition if data[flag.key] else ~condition)
         if data.get("q"):
             # A query of punctuation alone has no words to match: it finds nothing, not everything.
             queryset = search.filter_queryset(queryset, data["q"], self.collection.leader_spellings)

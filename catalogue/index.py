@@ -31,9 +31,9 @@ from django.utils.safestring import mark_safe
 from catalogue import search
 from catalogue.caches import BoundedCache
 from catalogue.cards import card_html
-from catalogue.facets import FACETS, Dimension, Option, Parent
+from catalogue.facets import FACETS, FLAGS, Dimension, Option, Parent
 from desk.models import CollectionState
-from gifts.models import Gift, GiftImage
+from gifts.models import Gift
 
 UNKNOWN_YEAR = 0
 SORTS = {
@@ -50,7 +50,6 @@ DEFAULT_SORT = "-date"
 COLUMNS = [
     ("id", "q", None),
     ("date_received", "i", lambda date: date.toordinal() if date else 0),  # a day number, 0: none
-    ("on_display", "b", None),
     ("created", "d", lambda created: created.timestamp()),
 ]
 CHUNK = 10000
@@ -68,6 +67,7 @@ def columns_read():
     for facet in FACETS:
         if facet.source.column:
             columns.append((facet.source.column, facet.source.kind, facet.source.reader()))
+    columns += [(flag.column, "b", None) for flag in FLAGS if flag.column]
     return columns
 
 
@@ -126,12 +126,14 @@ class Collection:
             [Option(str(d), f"{d}s") for d in decades] + [Option("", "Date unknown")],
             decade_codes,
         )
-        self.on_display = columns.pop("on_display").astype(bool)
-        image_ids = np.fromiter(
-            GiftImage.objects.values_list("gift_id", flat=True).distinct().iterator(),
-            dtype=np.int64,
-        )
-        self.has_image = np.isin(self.ids, image_ids)
+        # Each yes/no facet's answer for every gift (FLAGS).
+        self.flags = {}
+        for flag in FLAGS:
+            if flag.column:
+                self.flags[flag.key] = columns.pop(flag.column).astype(bool)
+            else:
+                ids = np.fromiter(flag.ids().iterator(), dtype=np.int64)
+                self.flags[flag.key] = np.isin(self.ids, ids)
 
         # What the sorts order by; each sort's order is made when first asked for (sort_key).
         self.ordinals = ordinals
@@ -285,8 +287,7 @@ class Selection:
     filters: dict = field(default_factory=dict)  # dimension -> list of option keys
     year_from: int | None = None
     year_to: int | None = None
-    on_display: bool | None = None
-    has_image: bool | None = None
+    flags: dict = field(default_factory=dict)  # yes/no facet -> True or False
     search_ids: np.ndarray | None = None  # None: no search
     search_ranks: np.ndarray | None = None
     sort: str = DEFAULT_SORT
@@ -309,10 +310,8 @@ class Result:
             low = selection.year_from if selection.year_from is not None else -1
             high = selection.year_to if selection.year_to is not None else 10**5
             self.masks["year"] = (years != UNKNOWN_YEAR) & (years >= low) & (years <= high)
-        if selection.on_display is not None:
-            self.masks["on_display"] = collection.on_display == selection.on_display
-        if selection.has_image is not None:
-            self.masks["has_image"] = collection.has_image == selection.has_image
+        for key, value in selection.flags.items():
+            self.masks[key] = collection.flags[key] == value
         self.ranks = None
         if selection.search_ids is not None:
             rows, found = collection.rows_for(selection.search_ids)
@@ -367,9 +366,9 @@ class Result:
         return list(zip(options, self.facet_array(name).tolist(), strict=True))
 
     def flag_counts(self, name):
-        """How many results are (True, False) for on_display or has_image, other filters kept."""
+        """How many results are (True, False) for a yes/no facet, other filters kept."""
         mask = self.combined(without=name) if name in self.masks else self.mask
-        flags = getattr(self.collection, name)
+        flags = self.collection.flags[name]
         true = int((flags & mask).sum())
         return true, int(mask.sum()) - true
 

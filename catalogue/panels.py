@@ -12,10 +12,9 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from catalogue.facets import FACET, FACETS
+from catalogue.facets import FACET, FACETS, FLAGS
 
 LONG_LIST = 12  # panels with more options than this start collapsed and get a filter box
-FLAGS = [("on_display", "On display"), ("has_image", "With a photograph")]
 
 
 @lru_cache(maxsize=200_000)
@@ -205,9 +204,10 @@ def decade_panel(result, query, selection):
 
 def flag_panels(result, query, selection):
     built = []
-    for key, title in FLAGS:
+    for flag in FLAGS:
+        key, title = flag.key, flag.title
         true, false = result.flag_counts(key)
-        current = getattr(selection, key)
+        current = selection.flags.get(key)
         choices = [
             Choice("Yes", true, _flag_url(query, key, "true", current is True), current is True),
             Choice("No", false, _flag_url(query, key, "false", current is False), current is False),
@@ -237,10 +237,10 @@ def chips(collection, query, selection, search_text):
         else:
             label = f"Until {selection.year_to}"
         built.append(Chip(label, query.without("year_from", "year_to")))
-    for key, title in FLAGS:
-        value = getattr(selection, key)
+    for flag in FLAGS:
+        value = selection.flags.get(flag.key)
         if value is not None:
-            built.append(Chip(f"{title}: {'yes' if value else 'no'}", query.without(key)))
+            built.append(Chip(f"{flag.title}: {'yes' if value else 'no'}", query.without(flag.key)))
     if search_text:
         built.append(Chip(f"Search: {search_text}", query.without("q")))
     return built
@@ -249,27 +249,19 @@ def chips(collection, query, selection, search_text):
 def widening(result, collection, query, selection, search_text):
     """For an empty result: each filter whose removal would find gifts, with how many."""
     suggestions = []
-    names = {
-        "year": ("year_from", "year_to"),
-        "on_display": ("on_display",),
-        "has_image": ("has_image",),
-        "q": ("q",),
+    # Each mask of the result: its words, and the query-string keys that removing it drops.
+    removable = {
+        **{key: (f"the {facet.label} filter", (key,)) for key, facet in FACET.items()},
+        "year": ("the years", ("year_from", "year_to")),
+        **{flag.key: (flag.label, (flag.key,)) for flag in FLAGS},
+        "q": (f"the search “{search_text}”", ("q",)),
     }
     for name in result.masks:
         total = result.facet_total(name)
         if not total:
             continue
-        if name in names:
-            label = {
-                "year": "the years",
-                "on_display": "“on display”",
-                "has_image": "“with a photograph”",
-                "q": f"the search “{search_text}”",
-            }[name]
-            url = query.without(*names[name])
-        else:
-            label = f"the {FACET[name].label} filter"
-            url = query.without(name)
+        label, keys = removable[name]
+        url = query.without(*keys)
         suggestions.append(Chip(f"Remove {label}: {total:,} gift{'s' if total != 1 else ''}", url))
     return suggestions
 

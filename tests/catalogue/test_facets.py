@@ -1,16 +1,18 @@
-"""The facet table (catalogue.facets) is the one place a facet is named: the index's dimensions,
-the query string's fields, the panels and the chips all come from its rows."""
+"""The facet tables (catalogue.facets) are the one place a facet is named: the index's dimensions
+and masks, the query string's fields, the panels, the chips and the suggestions for an empty
+result all come from their rows."""
 
 import threading
 
 from django.http import QueryDict
 
-from catalogue import index, panels
+from catalogue import forms, index, panels
 from catalogue.caches import BoundedCache
-from catalogue.facets import FACETS
+from catalogue.facets import FACETS, FLAGS, Flag
 from catalogue.forms import ListingForm
 
 KEYS = [facet.key for facet in FACETS]
+FLAG_KEYS = [flag.key for flag in FLAGS]
 
 
 def every_option(collection):
@@ -26,9 +28,7 @@ def test_the_index_the_form_the_panels_and_the_chips_all_come_from_the_table(col
     assert set(collection_.dimensions) == {*KEYS, "decade"}
     form = ListingForm(QueryDict(), collection=collection_)
     assert [name for name in form.fields if name in KEYS] == KEYS
-    assert set(form.fields) - set(KEYS) == {
-        "year_from", "year_to", "on_display", "has_image", "q", "sort"
-    }  # fmt: skip
+    assert list(form.fields)[len(KEYS) :] == ["year_from", "year_to", *FLAG_KEYS, "q", "sort"]
 
     query = every_option(collection_)
     form = ListingForm(query, collection=collection_)
@@ -45,6 +45,37 @@ def test_the_index_the_form_the_panels_and_the_chips_all_come_from_the_table(col
     assert [chip.label.split(":")[0] for chip in chips] == [
         facet.label.capitalize() for facet in FACETS
     ]
+
+
+def test_a_yes_no_facet_is_one_row_of_the_flags_table(collection, monkeypatch):
+    """Adding a yes/no facet is a row: here, "on display" asked a second way, by ids."""
+    on_display = next(flag for flag in FLAGS if flag.key == "on_display")
+    shown = Flag(
+        "shown",
+        "Shown in a room",
+        on_display.condition,
+        ids=lambda: index.Gift.objects.filter(on_display=True).values_list("id", flat=True),
+    )
+    monkeypatch.setattr("catalogue.facets.FLAGS", [*FLAGS, shown])
+    for module in (index, panels, forms):
+        monkeypatch.setattr(module, "FLAGS", [*FLAGS, shown])
+    collection_ = index.Collection(version=("test", 0))
+    query = QueryDict("shown=false")
+    form = ListingForm(query, collection=collection_)
+    assert form.is_valid(), form.errors
+    selection = form.selection()
+    result = collection_.select(selection)
+    expected = form.filter_queryset(index.Gift.objects.published().holdings())
+    assert result.count == expected.count() == 3
+    assert result.count == collection_.select(index.Selection(flags={"on_display": False})).count
+    address = panels.QueryString(query, "/gifts/")
+    flag_panel = next(p for p in panels.flag_panels(result, address, selection) if p.key == "shown")
+    assert flag_panel.title == "Shown in a room"
+    assert [(c.label, c.count, c.selected) for c in flag_panel.choices][1] == ("No", 3, True)
+    assert [chip.label for chip in panels.chips(collection_, address, selection, "")] == [
+        "Shown in a room: no"
+    ]
+    assert not ListingForm(QueryDict("shown=maybe"), collection=collection_).is_valid()
 
 
 def test_a_value_not_in_a_facet_is_refused_with_the_facets_own_noun(collection):
