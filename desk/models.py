@@ -38,6 +38,20 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        derived = self.derived_values()
+        for name, value in derived.items():
+            setattr(self, name, value)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and derived:
+            kwargs["update_fields"] = {*update_fields, *derived}
+        super().save(*args, **kwargs)
+
+    def derived_values(self):
+        """The values a record computes from its others (a gift's search text): save() sets them,
+        and so does every import (desk.writing.derive). None here; a model overrides it."""
+        return {}
+
 
 class PublicationStatus(models.TextChoices):
     DRAFT = "draft", "Draft"

@@ -41,8 +41,8 @@ def create_batch(model):
 
 
 def derive(obj):
-    """Set the values ``obj`` computes from its others (``derived_values()``, which save() uses
-    too); returns the names of those that changed."""
+    """Set the values ``obj`` computes from its others (``derived_values()``, which
+    AuditedModel.save() uses too); returns the names of those that changed."""
     values = obj.derived_values() if hasattr(obj, "derived_values") else {}
     changed = []
     for name, value in values.items():

@@ -165,17 +165,8 @@ class Donor(AuditedModel):
         return self.name
 
     def derived_values(self):
-        """What a donor computes from its other values, on every save and import (desk.writing)."""
+        """What a donor computes from its other values (AuditedModel.save, desk.writing)."""
         return {"search_name": donor_search_name(self.name, self.name_original)}
-
-    def save(self, *args, **kwargs):
-        derived = self.derived_values()
-        for name, value in derived.items():
-            setattr(self, name, value)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *derived}
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("donors:detail", kwargs={"slug": self.slug})

@@ -495,21 +495,12 @@ class Gift(AuditedModel):
         return f"{self.accession_number} {self.title}"
 
     def derived_values(self):
-        """What a gift computes from its other values, on every save and import (desk.writing)."""
+        """What a gift computes from its other values (AuditedModel.save, desk.writing)."""
         search_title, search_body = gift_document(self)
         values = {"slug": slugify_name(self.title)[:300]}
         if not self.donor_kind and self.donor_id:
             values["donor_kind"] = self.donor.kind
         return {**values, "search_title": search_title, "search_body": search_body}
-
-    def save(self, *args, **kwargs):
-        derived = self.derived_values()
-        for name, value in derived.items():
-            setattr(self, name, value)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *derived}
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("gifts:detail", kwargs={"accession_number": self.accession_number})

@@ -190,7 +190,8 @@ resource = GiftResource()
 header = resource.export_header()
 title = header.index("title")
 data = []
-for row in resource.export_rows(Gift.objects.order_by("pk")[:rows]):
+first = list(Gift.objects.order_by("pk").values_list("pk", flat=True)[:rows])
+for row in resource.export_rows(Gift.objects.filter(pk__in=first)):
     row = list(row)
     row[title] = (row[title] + " (revised)")[:300]
     data.append(row)
