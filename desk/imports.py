@@ -312,7 +312,8 @@ class RecordResource(resources.ModelResource):
         # the stored columns (after_init_instance), which also gives the preview its changes.
         skip_diff = True
         # Checked rows are written WRITE_BATCH at a time by desk.writing (bulk_create and
-        # bulk_update below), not saved one by one: a register of 100,000 rows in minutes.
+        # bulk_update below), not saved one by one: 10,000 changed gifts in 7 s instead of 19 s
+        # (SQLite, 115,000 gifts; scripts/benchmark.py measures it).
         use_bulk = True
         batch_size = WRITE_BATCH
 
