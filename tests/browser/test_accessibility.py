@@ -161,3 +161,13 @@ def test_admin_forms_have_no_serious_violations(
         if violations:
             failures.append(describe(f"{name} ({path})", violations))
     assert not failures, "\n".join(failures)
+
+
+def test_the_gift_listing_does_not_scroll_sideways_at_320_px(live_server, collection, new_page):
+    """The filters' column (a grid item) once kept its search box's width: 36 px too wide."""
+    page = new_page("phone")
+    page.set_viewport_size({"width": 320, "height": 700})
+    for path in ("/gifts/", "/gifts/?on_display=false&has_image=true"):
+        page.goto(live_server.url + path)
+        wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wider <= 0, f"{path}: {wider} px of sideways scrolling"
