@@ -322,6 +322,7 @@ class Result:
             self.ranks = rank_of
         self.mask = self.combined()
         self.count = int(self.mask.sum())
+        self.counted = {}  # facet -> facet_array(facet), for this result only
 
     def combined(self, without=None):
         mask = np.ones(self.collection.size, dtype=bool)
@@ -331,7 +332,14 @@ class Result:
         return mask
 
     def facet_array(self, name):
-        """Counts by option code for a facet, counted with the other filters only."""
+        """Counts by option code for a facet, counted with the other filters only. Counted once
+        per result: a long panel asks for them twice (its counts, then its top options)."""
+        counts = self.counted.get(name)
+        if counts is None:
+            counts = self.counted[name] = self.count_facet(name)
+        return counts
+
+    def count_facet(self, name):
         dimension = self.collection.dimensions[name]
         others = [key for key in self.masks if key != name]
         if not others:

@@ -80,3 +80,16 @@ def test_a_specimens_page_says_it_is_not_part_of_the_collection(client, collecti
     gift = Gift.objects.filter(is_specimen=True, status="published").first()
     page = client.get(gift.get_absolute_url()).content.decode()
     assert "synthetic specimen" in page and "not part of the documented collection" in page
+
+
+def test_a_specimens_search_text_is_what_saving_it_would_store(collection):
+    """The generator writes the search text itself, in bulk: it must match the model's own."""
+    call_command("generate_specimens", count=50, seed=4)
+    for gift in Gift.objects.filter(is_specimen=True).select_related(
+        "donor", "country", "occasion", "category", "leader"
+    ):
+        derived = gift.derived_values()
+        assert (gift.search_title, gift.search_body) == (
+            derived["search_title"],
+            derived["search_body"],
+        )
