@@ -1,5 +1,6 @@
 """
-A gift's card, the small summary every list of gifts shows. Built in Python rather than with a
+A gift's card, the small summary every list of gifts shows, and its row in the listing's compact
+list view (``row_html``). Built in Python rather than with a
 template include: a listing draws 24 of them per page, and through the template engine they cost
 more than everything else on the page. gifts/templatetags/gift_cards.py gives templates the same
 card.
@@ -53,3 +54,27 @@ def card_html(gift, listing_context=""):
         )
         + "  </div>\n</li>"
     )
+
+
+def row_html(gift, listing_context=""):
+    """The gift as a row of the listing's list view (a table: title, donor, date, recipient,
+    category), for collections without photographs. Every value is escaped here."""
+    url = gift.get_absolute_url()
+    if listing_context:
+        url += f"?in={quote(listing_context, safe='')}"
+    donor = escape(gift.donor.name)
+    if gift.country_id:
+        donor += f'<span class="muted">, {escape(gift.country.name)}</span>'
+    recipient = escape(gift.leader.name if gift.leader_id else gift.recipient_institution)
+    badge = SANCTIONS_BADGES.get(gift.sanctions)
+    badge = f' <span class="badge badge-sanctions">{badge}</span>' if badge else ""
+    return mark_safe(
+        f'<tr><th scope="row"><a href="{escape(url)}">{escape(gift.title)}</a>{badge}</th>'
+        f'<td data-label="Donor">{donor}</td>'
+        f'<td data-label="Received">{escape(gift.display_date or "")}</td>'
+        f'<td data-label="To">{recipient}</td>'
+        f'<td data-label="Category">{escape(gift.category.name)}</td></tr>'
+    )
+
+
+VIEWS = {"grid": card_html, "list": row_html}  # the listing's ways of showing a gift (?view=)

@@ -151,7 +151,11 @@ class Facet:
     label: str  # what a visitor calls one option: "There is no donor …", "Donor: …"
     title: str  # the panel's heading
     shown: int | None = None  # how many options a long panel shows (None: every one)
-    more: tuple[str, str] | None = None  # (URL name, text) of a page with every option
+    plural: str = ""  # of ``label``, where adding an s is wrong
+
+    @property
+    def label_plural(self):
+        return self.plural or f"{self.label}s"
 
     @property
     def field_label(self):
@@ -208,6 +212,8 @@ FACETS = [
         "country__code",
         "country",
         "Country",
+        shown=12,
+        plural="countries",
     ),
     # The kind of donor at the time of each gift (Gift.donor_kind), not the donor's kind today:
     # Xi Jinping's 2008 gift counts under government officials.
@@ -217,6 +223,7 @@ FACETS = [
         "donor_kind",
         "kind of donor",
         "Kind of donor",
+        plural="kinds of donor",
     ),
     Facet(
         "donor",
@@ -233,8 +240,7 @@ FACETS = [
         "donor__slug",
         "donor",
         "Donor",
-        shown=30,
-        more=("donors:list", "all donors"),
+        shown=12,
     ),
     Facet(
         "category",
@@ -242,6 +248,7 @@ FACETS = [
         "category__slug",
         "category",
         "Category",
+        plural="categories",
     ),
     Facet(
         "occasion",
@@ -252,7 +259,7 @@ FACETS = [
         "occasion__slug",
         "occasion",
         "Occasion",
-        shown=20,
+        shown=12,
     ),
     Facet(
         "building",
@@ -283,7 +290,7 @@ FACETS = [
         "showroom__slug",
         "showroom",
         "Showroom",
-        shown=30,
+        shown=12,
     ),
     Facet(
         "sanctions",

@@ -13,6 +13,7 @@ catalogue.index from ``selection()``, and the tests check that both give the sam
 from django import forms
 
 from catalogue import index, search
+from catalogue.cards import VIEWS
 from catalogue.facets import FACETS, FLAGS
 from catalogue.numbers import WholeNumberField
 
@@ -73,6 +74,9 @@ class ListingForm(forms.Form):
     year_to = YearField(required=False, label="To year")
     q = forms.CharField(required=False, max_length=200, label="Search")
     sort = forms.ChoiceField(required=False, choices=list(index.SORTS.items()), label="Sort by")
+    view = forms.ChoiceField(
+        required=False, choices=[(v, v.capitalize()) for v in VIEWS], label="View"
+    )
 
     def __init__(self, data=None, *, collection=None):
         super().__init__(data)

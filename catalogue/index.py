@@ -30,9 +30,10 @@ from django.utils.safestring import mark_safe
 
 from catalogue import search
 from catalogue.caches import BoundedCache
-from catalogue.cards import card_html
+from catalogue.cards import VIEWS
 from catalogue.facets import FACETS, FLAGS, Dimension, Option, Parent
 from desk.models import CollectionState
+from desk.text import fold
 from gifts.models import Gift
 
 UNKNOWN_YEAR = 0
@@ -148,9 +149,10 @@ class Collection:
         self.orders = BoundedCache(len(SORTS))  # sort -> every row in its order
         self.groups = BoundedCache(len(self.dimensions))  # dimension -> grouped(): rows, starts
         self.unfiltered = BoundedCache(len(self.dimensions))  # dimension -> counts by code
+        self.folded = BoundedCache(len(self.dimensions))  # dimension -> option labels, folded
         self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
         self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
-        self.cards = BoundedCache(CARDS_KEPT)  # gift id -> its card's HTML
+        self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
 
     def sort_key(self, sort):
         """The key a sort orders rows by. Unknown dates come after known ones either way."""
@@ -245,6 +247,18 @@ class Collection:
         """{option key: label} of a facet."""
         return {option.key: option.label for option in self.options(facet)}
 
+    def matching_options(self, facet, codes, text):
+        """Those of ``codes`` (a facet's option codes) whose label contains ``text``, accents
+        and case aside: "find a donor" over 10,000 names without a query."""
+        needle = fold(text).casefold().strip()
+        if not needle:
+            return list(codes)
+        labels = self.folded.get_or_set(
+            facet,
+            lambda: [fold(option.label).casefold() for option in self.dimensions[facet].options],
+        )
+        return [code for code in codes if needle in labels[code]]
+
     def option(self, facet, key):
         """The option of a facet with this key (KeyError if there is none)."""
         dimension = self.dimensions[facet]
@@ -256,19 +270,21 @@ class Collection:
         by_id = queryset.in_bulk(ids) if ids else {}
         return [by_id[i] for i in ids if i in by_id]
 
-    def cards_html(self, ids, listing_context=""):
+    def cards_html(self, ids, listing_context="", view="grid"):
         """
-        The gift cards of these ids. Each card is rendered once per collection version and kept
-        with the collection: a page of 24 cards cost more to load and render than the rest of
-        the listing. The link back to the listing (``listing_context``) is put in after.
+        The gift cards of these ids (or with ``view="list"``, their table rows). Each is rendered
+        once per collection version and kept with the collection: a page of 24 cards cost more
+        to load and render than the rest of the listing. The link back to the listing
+        (``listing_context``) is put in after.
         """
-        cards = {i: self.cards.get(i) for i in ids}
+        render = VIEWS[view]
+        cards = {i: self.cards.get((view, i)) for i in ids}
         missing = [i for i, card in cards.items() if card is None]
         if missing:  # building the queryset alone costs a page of cached cards twice over
             for gift in self.in_order(missing, Gift.objects.for_cards()):
-                cards[gift.pk] = self.cards.set(gift.pk, card_html(gift, CONTEXT_TOKEN))
+                cards[gift.pk] = self.cards.set((view, gift.pk), render(gift, CONTEXT_TOKEN))
         link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
-        return mark_safe(  # escaped by card_html
+        return mark_safe(  # escaped by catalogue.cards
             "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards[i])
         )
 

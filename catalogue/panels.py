@@ -37,8 +37,7 @@ class Panel:
     choices: list = field(default_factory=list)
     long: bool = False
     hidden_count: int = 0
-    more_url: str = ""  # a page with every option, named with the hidden ones
-    more_text: str = ""
+    more_url: str = ""  # the page with every option ("Show all"), when some are hidden
     range_form: bool = False  # the decade's panel carries the From/To year form
 
     @property
@@ -48,16 +47,21 @@ class Panel:
     @property
     def options_html(self):
         """The options as list items. Built here: a template loop over 200 countries and 30
-        donors cost more than everything else on the page."""
+        donors cost more than everything else on the page. Kept terse (a listing shows about
+        170 options, and its page must stay small): the label, then the count in ``.n``."""
         items = []
         for choice in self.choices:
-            css = "facet-option" if choice.count else "facet-option is-empty"
+            inner = (
+                f'{escape(choice.label)} <span class="n">{choice.count:,}'
+                '<span class="visually-hidden"> gifts</span></span>'
+            )
+            if not choice.count and not choice.selected:
+                # Nothing to show: not a link, so not a tab stop on the way to the next option.
+                items.append(f'<li><span class="empty">{inner}</span></li>')
+                continue
             current = ' aria-current="true"' if choice.selected else ""
             items.append(
-                f'<li><a class="{css}" href="{escape(choice.url)}" rel="nofollow"{current}>'
-                f'<span class="label">{escape(choice.label)}</span> <span class="count">'
-                f'<span class="visually-hidden">, </span>{choice.count:,}'
-                '<span class="visually-hidden"> gifts</span></span></a></li>'
+                f'<li><a href="{escape(choice.url)}" rel="nofollow"{current}>{inner}</a></li>'
             )
         return mark_safe("".join(items))  # every value in it is escaped
 
@@ -66,6 +70,7 @@ class Panel:
 class Chip:
     label: str
     url: str
+    key: str = ""  # the facet it removes, if it is one
 
 
 class QueryString:
@@ -171,7 +176,6 @@ def panels(result, query, selection):
             )
             for code in codes
         ]
-        url_name, text = facet.more or ("", "")
         built.append(
             Panel(
                 key,
@@ -179,11 +183,38 @@ def panels(result, query, selection):
                 choices,
                 long=long,
                 hidden_count=max(hidden, 0),
-                more_url=reverse(url_name) if url_name else "",
-                more_text=text,
+                more_url=(
+                    f"{reverse('gifts:options', args=[key])}"
+                    f"{'?' + query.encoded if query.encoded else ''}"
+                )
+                if hidden > 0
+                else "",
             )
         )
     return built
+
+
+def every_option(result, query, selection, key, find=""):
+    """Every option of a facet that has results here, most results first, the chosen ones
+    (even with none) at the top: what a panel's "Show all" lists. ``find`` keeps the options
+    whose name contains it."""
+    dimension = result.collection.dimensions[key]
+    counts = result.facet_array(key)
+    ranked = result.top_codes(key, limit=None).tolist()
+    selected = dimension.codes_for(selection.filters.get(key, []))
+    chosen = set(selected)
+    codes = [*selected, *(code for code in ranked if code not in chosen)]
+    codes = result.collection.matching_options(key, codes, find)
+    toggle = query.toggler(key)
+    return [
+        Choice(
+            dimension.options[code].label,
+            int(counts[code]),
+            toggle(dimension.options[code].key),
+            code in chosen,
+        )
+        for code in codes
+    ]
 
 
 def decade_panel(result, query, selection):
@@ -227,7 +258,7 @@ def chips(collection, query, selection, search_text):
         for value in values:
             option = collection.option(key, value)
             built.append(
-                Chip(f"{noun.capitalize()}: {option.label}", query.without(key, value=value))
+                Chip(f"{noun.capitalize()}: {option.label}", query.without(key, value=value), key)
             )
     if selection.year_from is not None or selection.year_to is not None:
         if selection.year_from is not None and selection.year_to is not None:
@@ -244,6 +275,27 @@ def chips(collection, query, selection, search_text):
     if search_text:
         built.append(Chip(f"Search: {search_text}", query.without("q")))
     return built
+
+
+def _names(collection, key, values, most=2):
+    labels = [collection.option(key, value).label for value in values]
+    if len(labels) > most:
+        return f"{', '.join(labels[:most])} and {len(labels) - most} more"
+    return " or ".join(labels)
+
+
+def describe(collection, selection, chip_list):
+    """The listing's choices in words, for its page title: "Gifts from Russia to Kim Jong Un ·
+    Category: Ceramics · Years 1990 to 1999 · Search: vase". ``chip_list`` is chips()."""
+    filters = selection.filters
+    phrase = "Gifts"
+    source = next((key for key in ("donor", "country", "continent") if filters.get(key)), None)
+    if source:
+        phrase += f" from {_names(collection, source, filters[source])}"
+    if filters.get("leader"):
+        phrase += f" to {_names(collection, 'leader', filters['leader'])}"
+    said = {source, "leader"}
+    return " · ".join([phrase, *(chip.label for chip in chip_list if chip.key not in said)])
 
 
 def widening(result, collection, query, selection, search_text):

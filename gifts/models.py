@@ -159,7 +159,7 @@ class Occasion(AuditedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("gifts:list") + f"?occasion={self.slug}"
+        return reverse("gifts:occasion", kwargs={"slug": self.slug})
 
     @property
     def display_date(self):

@@ -10,10 +10,12 @@ urlpatterns = [
     path("gifts/", views.GiftListView.as_view(), name="list"),
     path("gifts/export.csv", listing_export, {"kind": "gifts", "fmt": "csv"}, name="export-csv"),
     path("gifts/export.json", listing_export, {"kind": "gifts", "fmt": "json"}, name="export-json"),
+    path("gifts/filters/<slug:key>/", views.FacetOptionsView.as_view(), name="options"),
     path("gifts/<str:accession_number>/", views.GiftDetailView.as_view(), name="detail"),
     path("leaders/", views.LeaderListView.as_view(), name="leaders"),
     path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader"),
     path("occasions/", views.OccasionTimelineView.as_view(), name="occasions"),
+    path("occasions/<slug:slug>/", views.OccasionDetailView.as_view(), name="occasion"),
 ]
 
 if settings.MEDIA_STORAGE == "filesystem":

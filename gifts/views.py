@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from catalogue import index, panels
+from catalogue.facets import FACET
 from catalogue.forms import ListingForm
 from catalogue.numbers import whole_number
 from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
@@ -17,6 +18,26 @@ from operations.site import absolute_url, json_for_script
 from pages import charts
 
 PER_PAGE = 24
+
+
+def requested_page(request):
+    """The page number in the query string; 404 for one that is not a page."""
+    try:
+        number = page_number(request.GET.get("page", "1"))
+    except NotANumber as error:
+        raise Http404("There is no such page.") from error
+    if number < 1:
+        raise Http404("There is no such page.")
+    return number
+
+
+def listing_errors(form):
+    """(field's name, error) for each invalid value of the listing's query string."""
+    return [
+        (form.fields[name].label or name, error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
 
 
 class GiftListView(TemplateView):
@@ -32,12 +53,7 @@ class GiftListView(TemplateView):
         collection = index.collection()
         form = ListingForm(request.GET, collection=collection)
         query = panels.QueryString(request.GET, request.path)
-        try:
-            number = page_number(request.GET.get("page", "1"))
-        except NotANumber as error:
-            raise Http404("There is no such page.") from error
-        if number < 1:
-            raise Http404("There is no such page.")
+        number = requested_page(request)
         context = {
             "filter": form,
             "query": query,
@@ -49,11 +65,7 @@ class GiftListView(TemplateView):
             "filtered": bool(query.params),
         }
         if not form.is_valid():
-            context["errors"] = [
-                (form.fields[name].label or name, error)
-                for name, errors in form.errors.items()
-                for error in errors
-            ]
+            context["errors"] = listing_errors(form)
             context["clear_url"] = query.without(*form.errors)
             return self.render_to_response(context, status=400)
 
@@ -66,18 +78,23 @@ class GiftListView(TemplateView):
         ids = page.object_list
         last_page = page.paginator.num_pages
         search_text = form.cleaned_data.get("q") or ""
+        view = form.cleaned_data.get("view") or "grid"
+        chips = panels.chips(collection, query, selection, search_text)
         context.update(
             result=result,
             selection=selection,
             search_text=search_text,
             page_ids=ids,
-            cards=collection.cards_html(ids, query.encoded),
+            view=view,
+            other_view_url=query.without("view") if view == "list" else query.replace(view="list"),
+            cards=collection.cards_html(ids, query.encoded, view),
+            title=panels.describe(collection, selection, chips),
             panels=[
                 *panels.panels(result, query, selection),
                 panels.decade_panel(result, query, selection),
                 *panels.flag_panels(result, query, selection),
             ],
-            chips=panels.chips(collection, query, selection, search_text),
+            chips=chips,
             widening=[]
             if result.count
             else panels.widening(result, collection, query, selection, search_text),
@@ -89,6 +106,49 @@ class GiftListView(TemplateView):
             listing_context=query.encoded,
             sort=selection.sort,
         )
+        return self.render_to_response(context)
+
+
+class FacetOptionsView(TemplateView):
+    """
+    Every option of one filter for the listing's current choices (a long panel's "Show all"):
+    most gifts first, a page at a time, with a box to find one by name. The listing shows only
+    the top options of a long panel, so that its page stays small with 10,000 donors.
+    """
+
+    template_name = "gifts/facet_options.html"
+    per_page = 100
+
+    def get(self, request, key):
+        facet = FACET.get(key)
+        if facet is None:
+            raise Http404("There is no such filter.")
+        params = request.GET.copy()
+        find = (params.pop("find", None) or [""])[-1][:100]
+        number = requested_page(request)
+        collection = index.collection()
+        form = ListingForm(params, collection=collection)
+        query = panels.QueryString(params, reverse("gifts:list"))
+        context = {
+            "facet": facet,
+            "find": find,
+            "back_url": query.url(query.params),
+            "every_url": panels.QueryString(params, request.path).url(params),
+            "hidden_for_find": query.hidden_fields(),
+            "filtered": bool(query.params),
+        }
+        if not form.is_valid():
+            context["errors"] = listing_errors(form)
+            context["clear_url"] = query.without(*form.errors)
+            return self.render_to_response(context, status=400)
+        selection = form.selection()
+        result = collection.select(selection)
+        choices = panels.every_option(result, query, selection, key, find)
+        try:
+            page = page_of(choices, number, self.per_page)
+        except NoSuchPage as error:
+            raise Http404("There is no such page.") from error
+        context.update(result=result, page_obj=page, choices=page.object_list)
         return self.render_to_response(context)
 
 
@@ -148,11 +208,13 @@ class GiftDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         gift = self.object
         collection = index.collection()
-        related = {
-            "donor": collection.related("donor", gift.pk, 4),
-            "occasion": collection.related("occasion", gift.pk, 4),
-            "country": collection.related("country", gift.pk, 4),
-        }
+        # Also given at the occasion, more from the donor, from the country (the page's order):
+        # no gift twice on the page, so a section that would only repeat another is left out.
+        related, seen = {}, {gift.pk}
+        for key in ("occasion", "donor", "country"):
+            fresh = [i for i in collection.related(key, gift.pk, 4 + len(seen)) if i not in seen]
+            related[key] = fresh[:4]
+            seen.update(related[key])
         before, after = self.neighbours(collection, gift)
         ends = [i for i in (before, after) if i]
         titles = Gift.objects.in_bulk(ends) if ends else {}
@@ -321,3 +383,55 @@ class OccasionTimelineView(TemplateView):
             "rows": [(occasion, counts.get(occasion.slug, 0)) for occasion in occasions],
         }
         return self.render_to_response(context)
+
+
+class OccasionDetailView(DetailView):
+    """
+    An occasion: what happened, when and where, and who gave what to whom in both directions:
+    the gifts received (from the listing engine, the newest first, a page of them with a link to
+    all) and the gifts the leaders gave in return. Visitors see only published records.
+    """
+
+    template_name = "gifts/occasion_detail.html"
+    context_object_name = "occasion"
+    shown = 24
+
+    def get_queryset(self):
+        return Occasion.objects.public()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        occasion = self.object
+        collection = index.collection()
+        filters = {"occasion": [occasion.slug]}
+        received = collection.select(index.Selection(filters=filters))
+        given = (
+            Gift.objects.published()
+            .filter(occasion=occasion, direction=Gift.Direction.GIVEN)
+            .select_related("leader", "donor__country", "category")
+            .order_by("date_received", "accession_number")
+        )
+        # A given gift's answer is shown only when a visitor may see it (published, received).
+        given = given.prefetch_related(
+            Prefetch("reciprocal_of", queryset=Gift.objects.published().holdings())
+        )
+        context.update(
+            received_count=received.count,
+            received=collection.cards_html(received.page_ids(1, self.shown)),
+            given=list(given[: self.shown + 1]),
+            listing_url=f"{reverse('gifts:list')}?occasion={occasion.slug}",
+            to_leaders=named_counts(collection, "leader", filters),
+            from_countries=named_counts(collection, "country", filters),
+            timeline_url=reverse("gifts:occasions")
+            + (f"?decade={occasion.start_date.year // 10 * 10}" if occasion.start_date else ""),
+        )
+        context["more_given"] = len(context["given"]) > self.shown
+        context["given"] = context["given"][: self.shown]
+        return context
+
+
+def named_counts(collection, facet, filters):
+    """[(option's label, gifts)] of a facet within ``filters``, the largest first."""
+    labels = collection.labels(facet)
+    counts = collection.counts(facet, **filters)
+    return sorted(((labels[key], n) for key, n in counts.items()), key=lambda item: -item[1])

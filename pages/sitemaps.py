@@ -4,7 +4,7 @@ from django.urls import reverse
 from desk.models import CollectionState
 from donors.models import Country, Donor
 from exhibitions.models import Exhibition, Showroom
-from gifts.models import Gift, Leader
+from gifts.models import Gift, Leader, Occasion
 
 
 class PageSitemap(Sitemap):
@@ -78,6 +78,7 @@ SITEMAPS = {
     "leaders": RecordSitemap(Leader.objects.all()),
     "countries": RecordSitemap(Country.objects.documented()),
     "donors": RecordSitemap(Donor.objects.public().documented().only("slug")),
+    "occasions": RecordSitemap(Occasion.objects.public().documented().only("slug")),
     "showrooms": RecordSitemap(Showroom.objects.public().only("slug")),
     "exhibitions": RecordSitemap(Exhibition.objects.published().only("slug")),
 }

@@ -515,6 +515,26 @@ def warm_up(port):
         thread.join()
 
 
+# Pages whose size is reported: a listing's HTML must stay small (before compression) however
+# many donors and occasions its panels could list.
+SIZED_PAGES = {
+    "listing": "/gifts/",
+    "listing as a list": "/gifts/?view=list",
+    "listing, 1-3 random filters": None,  # the scenario's first address
+    "search, common word": None,
+}
+
+
+def page_sizes(port, plans):
+    """{page: its HTML in KB, uncompressed} for SIZED_PAGES."""
+    sizes = {}
+    for name, path in SIZED_PAGES.items():
+        path = path or plans[name][0][0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+            sizes[name] = round(len(response.read()) / 1024, 1)
+    return sizes
+
+
 def wait_for(port, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -579,6 +599,12 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
     try:
         wait_for(port)
         warm_up(port)
+        figures["page_kb"] = page_sizes(port, plans)
+        print(
+            "  HTML, uncompressed: "
+            + ", ".join(f"{name} {kb} KB" for name, kb in figures["page_kb"].items()),
+            flush=True,
+        )
         rows = {}
         for name, (urls, unique, is_admin) in plans.items():
             try:
@@ -644,6 +670,10 @@ def print_table(figures):
             f"{row.get('queries', '-'):>7} {row['ratio_to_ceiling']:9.3f} {row['errors']:>6}"
         )
     print(f"worker peak memory (MB): {figures['worker_peak_memory_mb']}")
+    print(
+        "HTML, uncompressed (KB): "
+        + ", ".join(f"{name} {kb}" for name, kb in figures.get("page_kb", {}).items())
+    )
     for which, row in figures.get("exports", {}).items():
         print(f"whole-collection export, {export_line(which, row)}")
     print(

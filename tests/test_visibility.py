@@ -42,6 +42,7 @@ PUBLIC_PAGES = [
     "/sitemap-gifts.xml",
     "/sitemap-donors.xml",
     "/sitemap-showrooms.xml",
+    "/sitemap-occasions.xml",
 ]
 
 
@@ -131,6 +132,9 @@ def test_pages_of_the_published_records_show_no_draft(client, linked):
         linked["exhibition"].get_absolute_url(),
         f"/gifts/?occasion={published.occasion.slug}",
         f"/gifts/?donor={published.donor.slug}",
+        published.occasion.get_absolute_url(),
+        f"/gifts/filters/donor/?occasion={published.occasion.slug}",
+        "/gifts/filters/occasion/",
     ]:
         assert_no_trace(client, address, linked)
 
@@ -141,6 +145,7 @@ def test_a_donor_or_occasion_only_drafts_use_is_not_public(client, linked):
     # Not a filter value either: an unknown value is a 400, as for a slug that never existed.
     assert client.get(f"/gifts/?donor={linked['donor'].slug}").status_code == 400
     assert client.get(f"/gifts/?occasion={linked['occasion'].slug}").status_code == 400
+    assert client.get(linked["occasion"].get_absolute_url()).status_code == 404
     # Until a published gift uses them.
     gift = linked["hidden"][1]
     gift.status = PUBLISHED

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from donors.models import Country, Donor
 from exhibitions.models import Building, Exhibition, Showroom
-from gifts.models import Gift, Leader
+from gifts.models import Gift, Leader, Occasion
 from tests.browser.conftest import screenshot
 from tests.factories import UserFactory
 from tests.test_html import export_pages
@@ -51,6 +51,8 @@ def public_pages():
         "listing with filters": f"{reverse('gifts:list')}?leader={leader.slug}"
         f"&country={country.code}",
         "search results": f"{reverse('gifts:list')}?q=vase",
+        "listing as a list": f"{reverse('gifts:list')}?view=list&leader={leader.slug}",
+        "every option of a filter": reverse("gifts:options", args=["donor"]),
         "gift page": gift.get_absolute_url(),
         "leaders": reverse("gifts:leaders"),
         "a leader": leader.get_absolute_url(),
@@ -59,6 +61,7 @@ def public_pages():
         "countries": reverse("donors:countries"),
         "a country": country.get_absolute_url(),
         "occasions": reverse("gifts:occasions"),
+        "an occasion": Occasion.objects.public().first().get_absolute_url(),
         "visit": reverse("exhibitions:visit"),
         "exhibitions": reverse("exhibitions:list"),
         "statistics": reverse("statistics"),
@@ -163,11 +166,17 @@ def test_admin_forms_have_no_serious_violations(
     assert not failures, "\n".join(failures)
 
 
-def test_the_gift_listing_does_not_scroll_sideways_at_320_px(live_server, collection, new_page):
-    """The filters' column (a grid item) once kept its search box's width: 36 px too wide."""
-    page = new_page("phone")
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_no_public_page_scrolls_sideways_at_320_px(live_server, collection, new_page, js):
+    """The gift listing's filters (a grid item) once kept their search box's width: 36 px too
+    wide. Every page type, and the listing with its yes/no filters chosen."""
+    page = new_page("phone", js=js)
     page.set_viewport_size({"width": 320, "height": 700})
-    for path in ("/gifts/", "/gifts/?on_display=false&has_image=true"):
+    paths = [*public_pages().values(), "/gifts/?on_display=false&has_image=true"]
+    failures = []
+    for path in paths:
         page.goto(live_server.url + path)
         wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert wider <= 0, f"{path}: {wider} px of sideways scrolling"
+        if wider > 0:
+            failures.append(f"{path}: {wider} px of sideways scrolling")
+    assert not failures, "\n".join(failures)

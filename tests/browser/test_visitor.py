@@ -86,7 +86,7 @@ def test_filter_search_and_page_through_the_gifts(live_server, collection, new_p
     if js:
         assert page.evaluate("window.sameDocument === true"), "the listing was reloaded"
 
-    # Page 2 of one leader's gifts, then a gift, its donor, back, its occasion, back.
+    # Page 2 of one leader's gifts, then a gift, its donor, back, its occasion's page, back.
     page.goto(f"{live_server.url}/gifts/?leader={leader}")
     page.locator(".pagination a[rel=next]").click()
     wait_for_listing(page, "page=2")
@@ -108,7 +108,8 @@ def test_filter_search_and_page_through_the_gifts(live_server, collection, new_p
     occasion = page.locator("dt:text-is('Occasion') + dd a")
     if occasion.count():
         occasion.click()
-        wait_for_listing(page, "occasion=")
+        page.wait_for_url(re.compile(r"/occasions/[^/]+/$"))
+        page.locator("#received-heading").wait_for()
         page.go_back()
         page.wait_for_url(gift_url)
 

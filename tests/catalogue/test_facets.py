@@ -28,7 +28,14 @@ def test_the_index_the_form_the_panels_and_the_chips_all_come_from_the_table(col
     assert set(collection_.dimensions) == {*KEYS, "decade"}
     form = ListingForm(QueryDict(), collection=collection_)
     assert [name for name in form.fields if name in KEYS] == KEYS
-    assert list(form.fields)[len(KEYS) :] == ["year_from", "year_to", *FLAG_KEYS, "q", "sort"]
+    assert list(form.fields)[len(KEYS) :] == [
+        "year_from",
+        "year_to",
+        *FLAG_KEYS,
+        "q",
+        "sort",
+        "view",
+    ]
 
     query = every_option(collection_)
     form = ListingForm(query, collection=collection_)

@@ -143,3 +143,20 @@ def test_each_gift_page_shows_the_donors_kind_at_the_time(client, collection):
     president = page(client, "IFE-0050")  # 2019
     assert ", President<br>" in president
     assert '<span class="muted small">Head of state, <a href="/countries/CHN/">' in president
+
+
+def test_related_sections_never_show_a_gift_twice(client, db):
+    from tests.factories import DonorFactory, OccasionFactory
+
+    donor, occasion = DonorFactory(), OccasionFactory()
+    gift = GiftFactory(donor=donor, occasion=occasion, country=donor.country)
+    # Every other gift of the donor was given at the occasion: "More from" the donor would only
+    # repeat "Also given at".
+    GiftFactory.create_batch(3, donor=donor, occasion=occasion, country=donor.country)
+    GiftFactory.create_batch(2, country=donor.country)
+    text = page(client, gift.accession_number)
+    links = re.findall(r'class="card-title"><a href="([^"]+)"', text)
+    assert len(links) == len(set(links)) == 5
+    assert f"Also given at {occasion.name}" in text
+    assert f"More from {donor.name}" not in text
+    assert f"More from {donor.country.name}" in text

@@ -66,3 +66,47 @@ def test_the_timeline_runs_a_fixed_number_of_queries(client, collection, django_
     client.get("/occasions/")
     with django_assert_num_queries(3):
         client.get("/occasions/", {"decade": 2000})
+
+
+SUMMIT = "/occasions/first-inter-korean-summit-june-2000/"
+
+
+def test_an_occasion_has_its_own_page_with_gifts_both_ways(client, collection):
+    response = client.get(SUMMIT)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "<h1>First inter-Korean summit, June 2000</h1>" in text
+    assert "Pyongyang" in text
+    assert response.context["received_count"] == 3
+    assert response.context["to_leaders"] == [("Kim Jong Il", 3)]
+    assert text.count('class="card"') == 3
+    # What the leader gave in return: not held, but part of what happened.
+    assert [gift.title for gift in response.context["given"]] == ["Two Pungsan dogs"]
+    given = text.split('id="given-heading"')[1]
+    assert "Two Pungsan dogs</a>, from Kim Jong Il to Kim Dae-jung" in given
+    assert 'href="/gifts/IFE-0036/"' in given  # in return for
+    assert 'href="/gifts/?occasion=first-inter-korean-summit-june-2000"' in text
+    assert 'href="/occasions/?decade=2000">← Occasions' in text
+
+
+def test_the_timeline_and_a_gift_link_to_the_occasions_page(client, collection):
+    assert f'href="{SUMMIT}"' in client.get("/occasions/", {"decade": 2000}).content.decode()
+    assert f'href="{SUMMIT}"' in client.get("/gifts/IFE-0036/").content.decode()
+    assert SUMMIT.encode() in client.get("/sitemap-occasions.xml").content
+
+
+def test_an_unknown_or_unpublished_occasion_is_404(client, collection):
+    from gifts.models import Occasion
+
+    assert client.get("/occasions/no-such-summit/").status_code == 404
+    Occasion.objects.filter(slug="first-inter-korean-summit-june-2000").update(status="review")
+    assert client.get(SUMMIT).status_code == 404
+
+
+def test_an_occasions_page_runs_a_fixed_number_of_queries(
+    client, collection, django_assert_num_queries
+):
+    client.get(SUMMIT)
+    # The collection version, the occasion, its given gifts and their answers.
+    with django_assert_num_queries(4):
+        client.get(SUMMIT)
