@@ -2,9 +2,10 @@ import datetime
 
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView, TemplateView
 
 from catalogue import index, panels
@@ -13,6 +14,7 @@ from catalogue.forms import ListingForm
 from catalogue.numbers import whole_number
 from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from desk.models import PublicationStatus
+from gifts import cite
 from gifts.models import Citation, Gift, Leader, Occasion
 from operations.site import absolute_url, json_for_script
 from pages import charts
@@ -230,6 +232,11 @@ class GiftDetailView(DetailView):
             next_gift=titles.get(after),
             listing_context=self.request.GET.get("in", ""),
             canonical_url=absolute_url(gift.get_absolute_url()),
+            citation=cite.sentence(cite.reference(gift)),
+            cite_formats=[
+                (label, reverse("gifts:cite", args=[gift.accession_number, fmt]))
+                for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("csl", "CSL-JSON"))
+            ],
             json_ld=json_for_script(self.json_ld(gift)),
         )
         return context
@@ -277,6 +284,30 @@ class GiftDetailView(DetailView):
         if gift.leader_id:
             data["recipient"] = {"@type": "Person", "name": gift.leader.name}
         return data
+
+
+class GiftCiteView(DetailView):
+    """A gift's record as a reference to import (gifts.cite): BibTeX, RIS or CSL-JSON. Drafts
+    are 404 for visitors, as their pages are."""
+
+    slug_field = "accession_number"
+    slug_url_kwarg = "accession_number"
+
+    def get_queryset(self):
+        gifts = Gift.objects.select_related("leader", "donor")
+        return gifts if self.request.user.is_staff else gifts.published()
+
+    def get(self, request, *args, fmt, **kwargs):
+        if fmt not in cite.FORMATS:
+            raise Http404("There is no such citation format.")
+        write, media_type, extension = cite.FORMATS[fmt]
+        gift = self.get_object()
+        response = HttpResponse(
+            write(cite.reference(gift)), content_type=f"{media_type}; charset=utf-8"
+        )
+        filename = f"{gift.accession_number}.{extension}"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
 
 
 class LeaderListView(ListView):
