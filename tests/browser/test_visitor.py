@@ -146,3 +146,28 @@ def test_a_large_download_shows_its_link_once_ready(
     content = Path(download.value.path()).read_text(encoding="utf-8")
     assert content.startswith("accession_number,")
     assert content.count("\n") - 1 == Export.objects.get().rows > 5
+
+
+def test_a_gift_prints_on_one_page_with_its_address_and_citation(live_server, collection, new_page):
+    """The records with the most to say (sources, notes, sanctions) each print on one page."""
+    from django.db.models import Count
+    from django.db.models.functions import Length
+
+    from gifts.models import Gift
+
+    fullest = (
+        Gift.objects.annotate(cited=Count("citations"), words=Length("note"))
+        .order_by("-cited", "-words")
+        .values_list("accession_number", flat=True)[:4]
+    )
+    page = new_page("desktop")
+    for accession_number in [*fullest, "IFE-0056"]:
+        page.goto(f"{live_server.url}/gifts/{accession_number}/")
+        page.emulate_media(media="print")
+        assert page.locator(".citation").is_visible()
+        assert f"/gifts/{accession_number}/" in page.locator(".citation").inner_text()
+        assert not page.locator(".site-header").is_visible()
+        assert not page.locator(".related").first.is_visible()
+        pdf = page.pdf(format="A4")
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pages == 1, f"{accession_number} prints on {pages} pages"
