@@ -1,29 +1,31 @@
 """
 Bar charts drawn on the server as SVG: no JavaScript, and they print as they look.
 
-Bars are horizontal, each with its label on a line of its own above it, so that a long country
-name fits on a phone. The SVG has no viewBox: it is as wide as the page, bar lengths are
-percentages of that width and heights are CSS pixels, so the text keeps the page's font size
-instead of shrinking with the drawing. Every bar links to the listing it counts, and every chart
-comes with a table of the same numbers (templates/includes/bar_chart.html).
+Bars are horizontal, each with its label on a line of its own above it, so that a long country name
+fits on a phone; a label too long for one line at 320 pixels wraps onto more lines (SVG text does
+not wrap by itself), and its row grows with it: no label is ever cut. The SVG has no viewBox: it is
+as wide as the page, bar lengths are percentages of that width and heights are CSS pixels, so the
+text keeps the page's font size instead of shrinking with the drawing. Every bar links to the
+listing it counts, and every chart comes with a table of the same numbers
+(templates/includes/bar_chart.html).
 
-A bar's link is named by what it shows, its label (shortened if long) and its value, so that the
-name a screen reader or voice control uses holds the visible text (WCAG 2.5.3, label in name). Its
-``<desc>`` child, on every linked bar, describes it in full: "{label}, {value_text}", the whole
-label and the value with its unit. Not a ``<title>``: in SVG that would become the link's name.
-A mouse user reads a shortened label whole in the table under the chart.
+A bar's link is named by what it shows, its label and its value, so that the name a screen reader
+or voice control uses holds the visible text (WCAG 2.5.3, label in name). Its ``<desc>`` child, on
+every linked bar, describes it in full: "{label}, {value_text}", the label and the value with its
+unit. Not a ``<title>``: in SVG that would become the link's name.
 """
 
+import textwrap
 from dataclasses import dataclass
 
-ROW_HEIGHT = 46  # label line, bar and the gap below it, in CSS pixels
+ROW_HEIGHT = 46  # label line, bar and the gap below it, in CSS pixels (a one-line label)
+LINE_HEIGHT = 16  # each further line of a wrapped label
 LABEL_BASELINE = 16
 BAR_OFFSET = 22
 BAR_HEIGHT = 16
 AXIS_HEIGHT = 24
-# Beyond this a label is shortened in the drawing (the table and the link's description keep it
-# whole; the link's name is the shortened text it shows), so that it and the value fit side by
-# side at 320 pixels.
+# A label's lines are at most this long, so that a line and the value fit side by side at 320
+# pixels.
 MAX_LABEL_CHARS = 30
 
 
@@ -37,12 +39,13 @@ class Datum:
 @dataclass(frozen=True)
 class Bar:
     label: str
-    short_label: str
+    lines: tuple  # the label as drawn, wrapped: every word of it
     value: int
     value_text: str  # "1 gift", "1,234 gifts": the bar's value for a screen reader
     url: str | None
     percent: float  # length, as a percentage of the chart's width
     y: int  # top of the bar's row
+    height: int  # of the row: taller for a label on several lines
     label_y: int
     bar_y: int
 
@@ -83,8 +86,9 @@ def percent(value, end):
     return round(value * 100 / end, 2)
 
 
-def shorten(label, limit=MAX_LABEL_CHARS):
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+def wrap(label, limit=MAX_LABEL_CHARS):
+    """The label's lines, at most ``limit`` characters each (a longer word is broken)."""
+    return tuple(textwrap.wrap(label, limit, break_on_hyphens=False)) or ("",)
 
 
 def trim(data):
@@ -120,22 +124,26 @@ def bar_chart(
     largest = max([datum.value for datum in data] + [scale_to or 0], default=0)
     end, ticks = axis(largest)
     bars = []
-    for row, datum in enumerate(data):
-        y = row * ROW_HEIGHT
+    y = 0
+    for datum in data:
+        lines = wrap(datum.label)
+        extra = (len(lines) - 1) * LINE_HEIGHT
         bars.append(
             Bar(
                 label=datum.label,
-                short_label=shorten(datum.label),
+                lines=lines,
                 value=datum.value,
                 value_text=f"{datum.value:,} {unit[0] if datum.value == 1 else unit[1]}",
                 url=datum.url if datum.value else None,
                 percent=percent(datum.value, end),
                 y=y,
+                height=ROW_HEIGHT + extra,
                 label_y=y + LABEL_BASELINE,
-                bar_y=y + BAR_OFFSET,
+                bar_y=y + BAR_OFFSET + extra,
             )
         )
-    plot_height = len(bars) * ROW_HEIGHT
+        y += ROW_HEIGHT + extra
+    plot_height = y
     total = sum(datum.value for datum in data)
     if not description and bars:
         top = max(bars, key=lambda bar: bar.value)
@@ -153,9 +161,9 @@ def bar_chart(
         "ticks": ticks,
         "total": total,
         "empty": not bars,
-        "row_height": ROW_HEIGHT,
         "bar_height": BAR_HEIGHT,
         "plot_height": plot_height,
+        "line_height": LINE_HEIGHT,
         "tick_label_y": plot_height + AXIS_HEIGHT - 6,
         "height": plot_height + AXIS_HEIGHT,
     }

@@ -180,3 +180,22 @@ def test_no_public_page_scrolls_sideways_at_320_px(live_server, collection, new_
         if wider > 0:
             failures.append(f"{path}: {wider} px of sideways scrolling")
     assert not failures, "\n".join(failures)
+
+
+def test_no_chart_label_is_cut_at_320_px(live_server, collection, new_page):
+    """SVG text does not wrap: a long label is drawn on several lines (pages.charts.wrap)."""
+    page = new_page("phone")
+    page.set_viewport_size({"width": 320, "height": 700})
+    for path in ("/statistics/", "/leaders/kim-il-sung/"):
+        page.goto(live_server.url + path)
+        outside = page.evaluate(
+            """Array.from(document.querySelectorAll('svg .bar-label')).filter(label => {
+                const drawing = label.closest('svg').getBoundingClientRect();
+                return label.getBoundingClientRect().right > drawing.right + 1;
+            }).map(label => label.textContent)"""
+        )
+        assert not outside, f"{path}: labels wider than their chart: {outside}"
+        drawn = page.evaluate(
+            "Array.from(document.querySelectorAll('svg .bar-label'), label => label.textContent)"
+        )
+        assert drawn and not any("…" in label for label in drawn), path

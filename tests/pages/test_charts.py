@@ -71,12 +71,20 @@ def test_no_data_is_an_empty_chart():
     assert "Nothing to count yet" in render_to_string("includes/bar_chart.html", {"chart": chart})
 
 
-def test_long_labels_are_shortened_in_the_drawing_only():
+def test_long_labels_wrap_onto_more_lines_and_their_row_grows():
     label = "Saint Vincent and the Grenadines, a long name"
-    (bar,) = charts.bar_chart([(label, 2, "/v")], id="c", title="T")["bars"]
-    assert bar.label == label
-    assert bar.short_label.endswith("…")
-    assert len(bar.short_label) == charts.MAX_LABEL_CHARS
+    chart = charts.bar_chart([(label, 2, "/v"), ("Chad", 1, "/c")], id="c", title="T")
+    long, short = chart["bars"]
+    assert long.lines == ("Saint Vincent and the", "Grenadines, a long name")
+    assert " ".join(long.lines) == label  # every word drawn: nothing cut
+    assert all(len(line) <= charts.MAX_LABEL_CHARS for line in long.lines)
+    assert long.height == ROW_HEIGHT + charts.LINE_HEIGHT
+    assert long.bar_y > long.label_y + charts.LINE_HEIGHT  # the bar is under both lines
+    assert short.y == long.y + long.height
+    assert chart["height"] == 2 * ROW_HEIGHT + charts.LINE_HEIGHT + AXIS_HEIGHT
+    svg = render_to_string("includes/bar_chart_svg.html", {"chart": chart})
+    wrapped = '>Saint Vincent and the <tspan x="0" dy="16">Grenadines, a long name</tspan></text>'
+    assert wrapped in svg
 
 
 def test_trim_drops_zeros_at_either_end_and_keeps_those_between():
