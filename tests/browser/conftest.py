@@ -55,16 +55,20 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """new_page(size="desktop", js=True): a page in a fresh context, closed after the test.
+    """new_page(size="desktop", js=True, dark=False): a page in a fresh context (dark: the
+    system asks for dark mode), closed after the test.
 
     bypass_csp=True lets a test inject a script of its own (axe-core): the site's
     Content-Security-Policy rightly refuses inline scripts without a nonce.
     """
     contexts = []
 
-    def make(size="desktop", js=True, bypass_csp=False):
+    def make(size="desktop", js=True, bypass_csp=False, dark=False):
         context = browser.new_context(
-            viewport=SIZES[size], java_script_enabled=js, bypass_csp=bypass_csp
+            viewport=SIZES[size],
+            java_script_enabled=js,
+            bypass_csp=bypass_csp,
+            color_scheme="dark" if dark else "light",
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

@@ -76,18 +76,23 @@ def public_pages():
     return pages
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize(
+    ("size", "dark"),
+    [("desktop", False), ("phone", False), ("desktop", True)],
+    ids=["desktop", "phone", "desktop-dark"],
+)
 def test_public_pages_have_no_serious_violations(
-    live_server, collection, new_page, axe_script, size
+    live_server, collection, new_page, axe_script, size, dark
 ):
-    page = new_page(size, bypass_csp=True)
+    """In dark mode too: the colours (contrast) come from site.css's dark palette."""
+    page = new_page(size, bypass_csp=True, dark=dark)
     failures = []
     for name, path in public_pages().items():
         response = page.goto(live_server.url + path)
         assert response.status == (404 if name == "404" else 200), f"{name}: {path}"
         page.wait_for_load_state()
         if name in ("home", "statistics"):
-            screenshot(page, name.replace(" ", "-"), size)
+            screenshot(page, name.replace(" ", "-"), f"{size}-dark" if dark else size)
         violations = axe_violations(page, axe_script)
         if violations:
             failures.append(describe(f"{name} ({path})", violations))
