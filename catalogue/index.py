@@ -150,6 +150,7 @@ class Collection:
         self.groups = BoundedCache(len(self.dimensions))  # dimension -> grouped(): rows, starts
         self.unfiltered = BoundedCache(len(self.dimensions))  # dimension -> counts by code
         self.folded = BoundedCache(len(self.dimensions))  # dimension -> option labels, folded
+        self.vocabulary = BoundedCache(1)  # the search text's words: search.Vocabulary
         self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
         self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
@@ -258,6 +259,11 @@ class Collection:
             lambda: [fold(option.label).casefold() for option in self.dimensions[facet].options],
         )
         return [code for code in codes if needle in labels[code]]
+
+    def search_vocabulary(self):
+        """Every word of the search text (catalogue.search.Vocabulary), read when a search first
+        finds nothing in this version."""
+        return self.vocabulary.get_or_set("words", search.Vocabulary.read)
 
     def option(self, facet, key):
         """The option of a facet with this key (KeyError if there is none)."""

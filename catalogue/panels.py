@@ -4,7 +4,7 @@ removable chips, suggestions for an empty result, and page numbers. Every link i
 current query string, so each view of the listing is a shareable address.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html import escape  # what django.utils.html.escape calls, minus its lazy-text check
 from urllib.parse import quote
@@ -12,6 +12,7 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from catalogue import search
 from catalogue.facets import FACET, FACETS, FLAGS
 
 LONG_LIST = 12  # panels with more options than this start collapsed and get a filter box
@@ -296,6 +297,29 @@ def describe(collection, selection, chip_list):
         phrase += f" to {_names(collection, 'leader', filters['leader'])}"
     said = {source, "leader"}
     return " · ".join([phrase, *(chip.label for chip in chip_list if chip.key not in said)])
+
+
+@dataclass
+class Respelling:
+    text: str
+    count: int
+    url: str
+
+
+def respellings(result, form, query, search_text):
+    """For a search that found nothing: the same search with one word respelt ("drones" to
+    "drone", "armor" to "armour", "Mitterand" to "Mitterrand"), each with how many gifts it
+    finds under the same filters; only those that find some. Decided in Python from the
+    database's own word list, so both databases offer the same."""
+    collection = result.collection
+    terms = search.query_terms(search_text, collection.leader_spellings)
+    offered = []
+    for text in collection.search_vocabulary().respellings(terms):
+        ids, ranks = form.search_matches(text)
+        found = collection.select(replace(result.selection, search_ids=ids, search_ranks=ranks))
+        if found.count:
+            offered.append(Respelling(text, found.count, query.replace(q=text)))
+    return offered
 
 
 def widening(result, collection, query, selection, search_text):

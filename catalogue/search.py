@@ -8,6 +8,8 @@ the query to the display name the documents carry. Every word of a query must ma
 a word's start.
 """
 
+import bisect
+import difflib
 from array import array
 
 import numpy as np
@@ -19,6 +21,7 @@ from gifts.search import normalize
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
+RESPELLINGS = 3  # "did you mean" queries offered, at most
 
 
 def leader_spellings():
@@ -91,3 +94,57 @@ def filter_queryset(queryset, query, spellings=None):
         sql = "SELECT rowid FROM gifts_gift_fts WHERE gifts_gift_fts MATCH %s"
         parameter = " AND ".join(f'"{term}"*' for term in terms)
     return queryset.filter(id__in=RawSQL(sql, [parameter]))
+
+
+class Vocabulary:
+    """
+    Every word of the stored search text and how many gifts have it, read from the database's
+    own full-text index (SQLite's fts5vocab, PostgreSQL's ts_stat): what "did you mean" chooses
+    from. Drafts' words are in it too, so a respelling is only offered once the listing has
+    counted published gifts for it (catalogue.panels.respellings).
+    """
+
+    def __init__(self, counts):
+        self.counts = counts
+        self.words = sorted(counts)
+
+    @classmethod
+    def read(cls):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM gifts_gift')"
+                )
+            else:
+                cursor.execute(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.gifts_gift_vocab "
+                    "USING fts5vocab(main, 'gifts_gift_fts', 'row')"
+                )
+                cursor.execute("SELECT term, doc FROM temp.gifts_gift_vocab")
+            return cls(dict(cursor.fetchall()))
+
+    def starts(self, term):
+        """Whether some word is ``term`` or starts with it (how a query's word matches)."""
+        at = bisect.bisect_left(self.words, term)
+        return at < len(self.words) and self.words[at].startswith(term)
+
+    def nearest(self, term, limit=RESPELLINGS):
+        """The words spelt most like ``term`` (a plural, a British or American spelling, a
+        typing slip), most gifts first among equals: those with its first letter and about its
+        length, by difflib's ratio."""
+        first = bisect.bisect_left(self.words, term[0])
+        last = bisect.bisect_left(self.words, chr(ord(term[0]) + 1))
+        candidates = [word for word in self.words[first:last] if abs(len(word) - len(term)) <= 2]
+        close = difflib.get_close_matches(term, candidates, n=limit * 2, cutoff=0.75)
+        return sorted(close, key=lambda word: -self.counts[word])[:limit]
+
+    def respellings(self, terms, limit=RESPELLINGS):
+        """Queries one word away from ``terms``: each word that no gift has (not even as a word's
+        start) swapped for its nearest spellings."""
+        queries = []
+        for position, term in enumerate(terms):
+            if len(term) < 3 or self.starts(term):
+                continue
+            for word in self.nearest(term, limit):
+                queries.append(" ".join([*terms[:position], word, *terms[position + 1 :]]))
+        return queries[:limit]

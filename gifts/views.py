@@ -100,6 +100,9 @@ class GiftListView(TemplateView):
             widening=[]
             if result.count
             else panels.widening(result, collection, query, selection, search_text),
+            respellings=panels.respellings(result, form, query, search_text)
+            if search_text and not result.count
+            else [],
             page=number,
             last_page=last_page,
             pages=panels.page_numbers(number, last_page),

@@ -21,6 +21,7 @@ PAGES = [
     "/gifts/?country=FRA&leader=kim-jong-un",
     "/gifts/?leader=nobody",
     "/gifts/?view=list&country=RUS",
+    "/gifts/?q=Mitterand&leader=kim-il-sung",
     "/gifts/filters/donor/?leader=kim-jong-il",
     "/gifts/filters/donor/?find=zzz",
     "/gifts/filters/donor/?leader=nobody",

@@ -51,6 +51,7 @@ def public_pages():
         "listing with filters": f"{reverse('gifts:list')}?leader={leader.slug}"
         f"&country={country.code}",
         "search results": f"{reverse('gifts:list')}?q=vase",
+        "search with a misspelling": f"{reverse('gifts:list')}?q=Mitterand",
         "listing as a list": f"{reverse('gifts:list')}?view=list&leader={leader.slug}",
         "every option of a filter": reverse("gifts:options", args=["donor"]),
         "gift page": gift.get_absolute_url(),
