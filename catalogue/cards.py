@@ -18,6 +18,16 @@ SANCTIONS_BADGES = {
 }
 
 
+def gift_url(gift, listing_context):
+    """The gift's address, carrying the listing's query string (``?in=``) back to its results."""
+    url = gift.get_absolute_url()
+    return f"{url}?in={quote(listing_context, safe='')}" if listing_context else url
+
+
+def recipient_of(gift):
+    return escape(gift.leader.name if gift.leader_id else gift.recipient_institution)
+
+
 def card_html(gift, listing_context=""):
     """The card as a list item. `listing_context` is the listing's query string, carried to the
     gift's page so it can lead back to the same results. Every value is escaped here."""
@@ -31,14 +41,12 @@ def card_html(gift, listing_context=""):
         image = f'<img src="{escape(image_url)}"{srcset} alt="{alt}"'
     else:
         image = f'<img src="{escape(static("img/placeholder.svg"))}" alt=""'
-    url = gift.get_absolute_url()
-    if listing_context:
-        url += f"?in={quote(listing_context, safe='')}"
+    url = gift_url(gift, listing_context)
     donor = escape(gift.donor.name)
     if gift.country_id:
         donor += f", {escape(gift.country.name)}"
     date = gift.display_date
-    recipient = escape(gift.leader.name if gift.leader_id else gift.recipient_institution)
+    recipient = recipient_of(gift)
     badge = SANCTIONS_BADGES.get(gift.sanctions)
     return mark_safe(
         '<li class="card">\n  <div class="card-media">\n    '
@@ -59,13 +67,11 @@ def card_html(gift, listing_context=""):
 def row_html(gift, listing_context=""):
     """The gift as a row of the listing's list view (a table: title, donor, date, recipient,
     category), for collections without photographs. Every value is escaped here."""
-    url = gift.get_absolute_url()
-    if listing_context:
-        url += f"?in={quote(listing_context, safe='')}"
+    url = gift_url(gift, listing_context)
     donor = escape(gift.donor.name)
     if gift.country_id:
         donor += f'<span class="muted">, {escape(gift.country.name)}</span>'
-    recipient = escape(gift.leader.name if gift.leader_id else gift.recipient_institution)
+    recipient = recipient_of(gift)
     badge = SANCTIONS_BADGES.get(gift.sanctions)
     badge = f' <span class="badge badge-sanctions">{badge}</span>' if badge else ""
     return mark_safe(

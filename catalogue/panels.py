@@ -166,17 +166,7 @@ def panels(result, query, selection):
             hidden -= sum(1 for code in selected if code not in shown and counts[code])
         else:
             codes = range(len(counts))
-        toggle = query.toggler(key)
-        chosen = set(selected)
-        choices = [
-            Choice(
-                dimension.options[code].label,
-                int(counts[code]),
-                toggle(dimension.options[code].key),
-                code in chosen,
-            )
-            for code in codes
-        ]
+        choices = _choices(dimension, counts, query.toggler(key), codes, set(selected))
         built.append(
             Panel(
                 key,
@@ -206,14 +196,15 @@ def every_option(result, query, selection, key, find=""):
     chosen = set(selected)
     codes = [*selected, *(code for code in ranked if code not in chosen)]
     codes = result.collection.matching_options(key, codes, find)
-    toggle = query.toggler(key)
+    return _choices(dimension, counts, query.toggler(key), codes, chosen)
+
+
+def _choices(dimension, counts, toggle, codes, chosen):
+    """A Choice for each of ``codes`` (a dimension's option codes), with its count and the
+    address that adds or removes it."""
+    options = dimension.options
     return [
-        Choice(
-            dimension.options[code].label,
-            int(counts[code]),
-            toggle(dimension.options[code].key),
-            code in chosen,
-        )
+        Choice(options[code].label, int(counts[code]), toggle(options[code].key), code in chosen)
         for code in codes
     ]
 

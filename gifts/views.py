@@ -33,13 +33,16 @@ def requested_page(request):
     return number
 
 
-def listing_errors(form):
-    """(field's name, error) for each invalid value of the listing's query string."""
-    return [
+def refused(view, context, form, query):
+    """The 400 page for a listing's query string with values that are not options: each named
+    with its reason, and a link that drops them (templates/includes/listing_errors.html)."""
+    context["errors"] = [
         (form.fields[name].label or name, error)
         for name, errors in form.errors.items()
         for error in errors
     ]
+    context["clear_url"] = query.without(*form.errors)
+    return view.render_to_response(context, status=400)
 
 
 class GiftListView(TemplateView):
@@ -67,9 +70,7 @@ class GiftListView(TemplateView):
             "filtered": bool(query.params),
         }
         if not form.is_valid():
-            context["errors"] = listing_errors(form)
-            context["clear_url"] = query.without(*form.errors)
-            return self.render_to_response(context, status=400)
+            return refused(self, context, form, query)
 
         selection = form.selection()
         result = collection.select(selection)
@@ -143,9 +144,7 @@ class FacetOptionsView(TemplateView):
             "filtered": bool(query.params),
         }
         if not form.is_valid():
-            context["errors"] = listing_errors(form)
-            context["clear_url"] = query.without(*form.errors)
-            return self.render_to_response(context, status=400)
+            return refused(self, context, form, query)
         selection = form.selection()
         result = collection.select(selection)
         choices = panels.every_option(result, query, selection, key, find)
