@@ -2,7 +2,7 @@ from django.db import models
 from django.urls import reverse
 
 from desk.history import HistoricalRecords
-from desk.models import AuditedModel, PublicationStatus, status_field
+from desk.models import AuditedModel, PublicationStatus, reached_by_published, status_field
 from donors.models import Continent
 
 PUBLISHED = PublicationStatus.PUBLISHED
@@ -25,6 +25,10 @@ class ShowroomQuerySet(models.QuerySet):
     def public(self):
         """Reviewed rooms of a reviewed building."""
         return self.filter(status=PUBLISHED, building__status=PUBLISHED)
+
+    def with_gifts(self):
+        """Public rooms that hold a published gift: the ones offered as somewhere to go."""
+        return self.public().filter(reached_by_published(self, "gifts"))
 
 
 class Building(AuditedModel):

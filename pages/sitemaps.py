@@ -79,6 +79,6 @@ SITEMAPS = {
     "countries": RecordSitemap(Country.objects.documented()),
     "donors": RecordSitemap(Donor.objects.public().documented().only("slug")),
     "occasions": RecordSitemap(Occasion.objects.public().documented().only("slug")),
-    "showrooms": RecordSitemap(Showroom.objects.public().only("slug")),
+    "showrooms": RecordSitemap(Showroom.objects.with_gifts().only("slug")),
     "exhibitions": RecordSitemap(Exhibition.objects.published().only("slug")),
 }

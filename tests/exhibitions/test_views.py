@@ -104,6 +104,18 @@ def test_the_visit_page_gives_each_room_its_theme_and_count(client, collection):
     assert "Wax figures · 1 gift<" in text
 
 
+def test_a_room_with_no_gift_is_not_offered_as_a_destination(client, collection):
+    room = Showroom.objects.get(slug="kis-1-04")
+    Gift.objects.filter(showroom=room).update(showroom=None, on_display=False)
+    text = client.get(reverse("exhibitions:visit")).content.decode()
+    assert f"{room.code}</span> {room.name}" in text  # still on the plan
+    assert f'href="{room.get_absolute_url()}"' not in text
+    assert "no gift catalogued here yet" in text
+    sitemap = client.get("/sitemap-showrooms.xml").content.decode()
+    assert room.get_absolute_url() not in sitemap
+    assert sitemap.count("/showrooms/") == Showroom.objects.with_gifts().count() > 0
+
+
 def test_the_visit_page_gives_every_figure_with_who_gives_it(client, collection):
     page = client.get(reverse("exhibitions:visit"))
     text = page.content.decode()
