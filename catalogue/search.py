@@ -139,12 +139,23 @@ class Vocabulary:
         return sorted(close, key=lambda word: -self.counts[word])[:limit]
 
     def respellings(self, terms, limit=RESPELLINGS):
-        """Queries one word away from ``terms``: each word that no gift has (not even as a word's
-        start) swapped for its nearest spellings."""
+        """Queries near ``terms``: every word that no gift has (not even as a word's start)
+        swapped for its nearest spelling, then for its second nearest, and so on ("porcelian
+        vaze" -> "porcelain vase")."""
+        nearest = {
+            position: words
+            for position, term in enumerate(terms)
+            if len(term) >= 3 and not self.starts(term)
+            if (words := self.nearest(term, limit))
+        }
         queries = []
-        for position, term in enumerate(terms):
-            if len(term) < 3 or self.starts(term):
-                continue
-            for word in self.nearest(term, limit):
-                queries.append(" ".join([*terms[:position], word, *terms[position + 1 :]]))
-        return queries[:limit]
+        for rank in range(limit if nearest else 0):
+            words = [
+                nearest[position][min(rank, len(nearest[position]) - 1)]
+                if position in nearest
+                else term
+                for position, term in enumerate(terms)
+            ]
+            if (query := " ".join(words)) not in queries:
+                queries.append(query)
+        return queries

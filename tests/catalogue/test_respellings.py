@@ -44,6 +44,13 @@ def test_a_respelling_keeps_the_filters_and_counts_within_them(client, db):
     assert offered(client, q="drones") == [("drone", 2, "/gifts/?q=drone")]
 
 
+def test_every_misspelt_word_is_respelt_at_once(client, db):
+    GiftFactory(title="Porcelain vase with cranes")
+    GiftFactory(title="Porcelain bowl")
+    assert offered(client, q="porcelian vaze")[0][:2] == ("porcelain vase", 1)
+    assert offered(client, q="porcelian bowl")[0][:2] == ("porcelain bowl", 1)
+
+
 def test_nothing_is_offered_when_the_search_finds_gifts_or_no_spelling_is_near(client, collection):
     assert offered(client, q="limousine") == []
     assert offered(client, q="qqqqzzzz") == []
