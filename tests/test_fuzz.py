@@ -42,7 +42,7 @@ fuzz = hypothesis_settings(
 
 GIFT_KEYS = [
     *FACET,
-    *("year_from", "year_to", "on_display", "has_image", "q", "sort", "page"),
+    *("year_from", "year_to", "on_display", "has_image", "q", "sort", "page", "view"),
 ]
 DONOR_KEYS = ["q", "kind", "country", "sort", "page"]
 ADMIN_KEYS = ["q", "o", "p", "e", "all", "_popup", "_to_field", "_changelist_filters"]
@@ -223,6 +223,9 @@ def public_targets():
         ("/gifts/", GIFT_KEYS),
         ("/gifts/export.csv", GIFT_KEYS),
         ("/gifts/export.json", GIFT_KEYS),
+        ("/gifts/filters/donor/", [*GIFT_KEYS, "find"]),
+        ("/occasions/first-inter-korean-summit-june-2000/", ["page"]),
+        ("/gifts/IFE-0036/cite.ris", ["in"]),
         ("/donors/", DONOR_KEYS),
         ("/donors/export.csv", DONOR_KEYS),
         ("/donors/export.json", DONOR_KEYS),
