@@ -83,9 +83,16 @@ class QueryString:
         self.params.pop("partial", None)
         self.path = path
 
-    def url(self, params):
+    def url(self, params, path=None):
+        """``params`` as an address on this listing, or on another page (``path``)."""
         query = params.urlencode()
-        return f"{self.path}?{query}" if query else self.path
+        path = self.path if path is None else path
+        return f"{path}?{query}" if query else path
+
+    @property
+    def here(self):
+        """This query string's own address (without its page)."""
+        return self.url(self.params)
 
     def toggle(self, key, value):
         params = self.params.copy()
@@ -174,10 +181,7 @@ def panels(result, query, selection):
                 choices,
                 long=long,
                 hidden_count=max(hidden, 0),
-                more_url=(
-                    f"{reverse('gifts:options', args=[key])}"
-                    f"{'?' + query.encoded if query.encoded else ''}"
-                )
+                more_url=query.url(query.params, reverse("gifts:options", args=[key]))
                 if hidden > 0
                 else "",
             )

@@ -138,8 +138,8 @@ class FacetOptionsView(TemplateView):
         context = {
             "facet": facet,
             "find": find,
-            "back_url": query.url(query.params),
-            "every_url": panels.QueryString(params, request.path).url(params),
+            "back_url": query.here,
+            "every_url": query.url(query.params, request.path),
             "hidden_for_find": query.hidden_fields(),
             "filtered": bool(query.params),
         }
