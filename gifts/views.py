@@ -130,7 +130,8 @@ class FacetOptionsView(TemplateView):
         if facet is None:
             raise Http404("There is no such filter.")
         params = request.GET.copy()
-        find = (params.pop("find", None) or [""])[-1][:100]
+        # A name to find: control characters (a NUL) dropped rather than echoed into the page.
+        find = "".join(c for c in (params.pop("find", None) or [""])[-1][:100] if c.isprintable())
         number = requested_page(request)
         collection = index.collection()
         form = ListingForm(params, collection=collection)

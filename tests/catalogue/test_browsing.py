@@ -88,6 +88,10 @@ def test_show_all_refuses_what_the_listing_refuses(client, many_donors):
     assert client.get("/gifts/filters/donor/", {"page": "9"}).status_code == 404
     assert client.get("/gifts/filters/donor/", {"page": "x"}).status_code == 404
     assert client.get("/gifts/filters/donor/", {"find": "x" * 5000}).status_code == 200
+    hostile = client.get("/gifts/filters/donor/", {"find": "\x00<script>"})
+    assert hostile.status_code == 200
+    assert b"\x00" not in hostile.content and b"<script>" not in hostile.content
+    assert 'value="&lt;script&gt;"' in hostile.content.decode()
 
 
 def test_show_all_pages_through_thousands_in_a_fixed_number_of_queries(
