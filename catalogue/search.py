@@ -17,19 +17,24 @@ from django.apps import apps
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from gifts.search import normalize
+from gifts.search import normalize, run_together
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 RESPELLINGS = 3  # "did you mean" queries offered, at most
+ASKED = 2000  # respelt searches kept per version
+SPELLING_SAMPLE = 20  # gifts read to spell out a stem of the index as a word
 
 
 def leader_spellings():
-    """Normalised spelling -> normalised display name, longest spellings first."""
+    """Normalised spelling -> normalised display name, longest spellings first; every spelling
+    also run together, as people type it ('kimjongun')."""
     spellings = {}
     for leader in apps.get_model("gifts", "Leader").objects.all():
         for spelling in leader.spellings:
             spellings[normalize(spelling)] = normalize(leader.name)
+            if together := run_together(spelling):
+                spellings.setdefault(together, normalize(leader.name))
     return dict(sorted(spellings.items(), key=lambda item: -len(item[0])))
 
 
@@ -56,7 +61,7 @@ def matches(query, spellings=None):
             tsquery = " & ".join(f"{term}:*" for term in terms)
             cursor.execute(
                 "SELECT id, ts_rank_cd(search_vector, query) FROM gifts_gift, "
-                "to_tsquery('simple', %s) query WHERE search_vector @@ query",
+                "to_tsquery('museum_search', %s) query WHERE search_vector @@ query",
                 [tsquery],
             )
         else:
@@ -77,8 +82,60 @@ def matches(query, spellings=None):
     return as_numpy(ids, np.int64), as_numpy(ranks, np.float64)
 
 
+def similarity(matcher, word):
+    matcher.set_seq1(word)
+    return matcher.ratio()
+
+
 def as_numpy(values, dtype):
     return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+
+
+def indexed(term):
+    """Whether any gift, draft or published, has this word or a word starting with it, as the
+    database matches it (stemmed: 'drones' is indexed when some gift has 'drone')."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT 1 FROM gifts_gift "
+                "WHERE search_vector @@ to_tsquery('museum_search', %s) LIMIT 1",
+                [f"{term}:*"],
+            )
+        else:
+            cursor.execute(
+                "SELECT 1 FROM gifts_gift_fts WHERE gifts_gift_fts MATCH %s LIMIT 1",
+                [f'"{term}"*'],
+            )
+        return cursor.fetchone() is not None
+
+
+def spelt_out(stem, typed):
+    """The word as gifts write it for a stem of the index, closest to what the visitor typed
+    ('limousin', typed 'limosine' -> 'limousine'; 'armour', typed 'armor' -> 'armour', not
+    'armoured'): among the words starting with it in the text of some gifts that have it
+    (Porter writes a final y as i: 'bodi' -> 'body'); the stem itself when no word does."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT search_title, search_body FROM gifts_gift "
+                "WHERE search_vector @@ to_tsquery('museum_search', %s) LIMIT %s",
+                [stem, SPELLING_SAMPLE],
+            )
+        else:
+            cursor.execute(
+                "SELECT search_title, search_body FROM gifts_gift WHERE id IN "
+                "(SELECT rowid FROM gifts_gift_fts WHERE gifts_gift_fts MATCH %s LIMIT %s)",
+                [f'"{stem}"', SPELLING_SAMPLE],
+            )
+        rows = cursor.fetchall()
+    starts = (stem, stem[:-1] + "y") if stem.endswith("i") else (stem,)
+    words = {
+        word for row in rows for text in row for word in text.split() if word.startswith(starts)
+    }
+    if not words:
+        return stem
+    matcher = difflib.SequenceMatcher(b=typed)
+    return min(words, key=lambda word: (-similarity(matcher, word), len(word), word))
 
 
 def filter_queryset(queryset, query, spellings=None):
@@ -88,7 +145,7 @@ def filter_queryset(queryset, query, spellings=None):
     if not terms:
         return queryset.none()
     if connection.vendor == "postgresql":
-        sql = "SELECT id FROM gifts_gift WHERE search_vector @@ to_tsquery('simple', %s)"
+        sql = "SELECT id FROM gifts_gift WHERE search_vector @@ to_tsquery('museum_search', %s)"
         parameter = " & ".join(f"{term}:*" for term in terms)
     else:
         sql = "SELECT rowid FROM gifts_gift_fts WHERE gifts_gift_fts MATCH %s"
@@ -100,13 +157,16 @@ class Vocabulary:
     """
     Every word of the stored search text and how many gifts have it, read from the database's
     own full-text index (SQLite's fts5vocab, PostgreSQL's ts_stat): what "did you mean" chooses
-    from. Drafts' words are in it too, so a respelling is only offered once the listing has
-    counted published gifts for it (catalogue.panels.respellings).
+    from. The index keeps stems ("limousin", "bodi"), which spelt_out() writes as the gifts do
+    ("limousine", "body") before they are offered. Drafts' words are in it too, so a respelling is
+    only offered once the listing has counted published gifts for it
+    (catalogue.panels.respellings).
     """
 
     def __init__(self, counts):
         self.counts = counts
         self.words = sorted(counts)
+        self.asked = {}  # terms -> their respellings: they ask the database, once per version
 
     @classmethod
     def read(cls):
@@ -123,30 +183,36 @@ class Vocabulary:
                 cursor.execute("SELECT term, doc FROM temp.gifts_gift_vocab")
             return cls(dict(cursor.fetchall()))
 
-    def starts(self, term):
-        """Whether some word is ``term`` or starts with it (how a query's word matches)."""
-        at = bisect.bisect_left(self.words, term)
-        return at < len(self.words) and self.words[at].startswith(term)
-
     def nearest(self, term, limit=RESPELLINGS):
         """The words spelt most like ``term`` (a plural, a British or American spelling, a
         typing slip), most gifts first among equals: those with its first letter and about its
-        length, by difflib's ratio."""
+        length, closest first (difflib's ratio), most gifts first among equals."""
         first = bisect.bisect_left(self.words, term[0])
         last = bisect.bisect_left(self.words, chr(ord(term[0]) + 1))
         candidates = [word for word in self.words[first:last] if abs(len(word) - len(term)) <= 2]
         close = difflib.get_close_matches(term, candidates, n=limit * 2, cutoff=0.75)
-        return sorted(close, key=lambda word: -self.counts[word])[:limit]
+        ratio = difflib.SequenceMatcher(b=term)
+        return sorted(
+            close, key=lambda word: (-round(similarity(ratio, word), 2), -self.counts[word])
+        )[:limit]
 
-    def respellings(self, terms, limit=RESPELLINGS):
-        """Queries near ``terms``: every word that no gift has (not even as a word's start)
-        swapped for its nearest spelling, then for its second nearest, and so on ("porcelian
-        vaze" -> "porcelain vase")."""
+    def respellings(self, terms, limit=RESPELLINGS, indexed=indexed, spelt_out=spelt_out):
+        """Queries near ``terms``: every word that no gift has (not even as a word's start, the
+        database's stemming applied) swapped for its nearest spelling, then for its second
+        nearest, and so on ("porcelian vaze" -> "porcelain vase")."""
+        key = (tuple(terms), limit)
+        if key not in self.asked:
+            if len(self.asked) >= ASKED:
+                self.asked.clear()
+            self.asked[key] = self.respell(terms, limit, indexed, spelt_out)
+        return self.asked[key]
+
+    def respell(self, terms, limit, indexed, spelt_out):
         nearest = {
             position: words
             for position, term in enumerate(terms)
-            if len(term) >= 3 and not self.starts(term)
-            if (words := self.nearest(term, limit))
+            if len(term) >= 3 and not indexed(term)
+            if (words := [spelt_out(stem, term) for stem in self.nearest(term, limit)])
         }
         queries = []
         for rank in range(limit if nearest else 0):

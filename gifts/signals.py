@@ -1,10 +1,10 @@
 """A gift's search text follows the names it is built from (cached pages: desk.renewal)."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_save
 
 from desk.writing import records_written
 from donors.models import Country, Donor
-from gifts.models import Category, Gift, Leader, Occasion
+from gifts.models import Category, Gift, Leader, Occasion, Resolution
 from gifts.search import reindex
 
 # A gift's search text carries its donor's, country's, occasion's, category's and leader's names:
@@ -38,3 +38,36 @@ for model in SEARCHED_THROUGH:
     records_written.connect(
         refresh_after_import, sender=model, dispatch_uid=f"search-import-{model.__name__}"
     )
+
+
+# A gift's search text carries the numbers of the resolutions it is said to contravene ("1718"),
+# and the links are written after the gift: in the admin (m2m_changed) and by the importers
+# (records_written of the link table).
+RESOLUTION_LINKS = Gift.resolutions.through
+
+
+def refresh_after_resolution_links(sender, instance, action, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if isinstance(instance, Resolution):
+        reindex(Gift.objects.filter(pk__in=pk_set or ()))
+    elif isinstance(instance, Gift):
+        reindex(Gift.objects.filter(pk=instance.pk))
+
+
+def refresh_after_imported_links(sender, created, updated, **kwargs):
+    links = list(created) + list(updated)
+    for start in range(0, len(links), BATCH):
+        batch = links[start : start + BATCH]
+        gift_ids = RESOLUTION_LINKS.objects.filter(pk__in=batch).values("gift_id")
+        reindex(Gift.objects.filter(pk__in=gift_ids))
+
+
+m2m_changed.connect(
+    refresh_after_resolution_links, sender=RESOLUTION_LINKS, dispatch_uid="search-resolutions"
+)
+records_written.connect(
+    refresh_after_imported_links,
+    sender=RESOLUTION_LINKS,
+    dispatch_uid="search-import-resolutions",
+)

@@ -29,7 +29,7 @@ from desk.models import (
 from donors.models import Continent, Country, Donor, donor_search_name
 from exhibitions.models import Showroom
 from gifts.models import Category, Gift, Leader, Occasion
-from gifts.search import document
+from gifts.search import document, sanctions_text
 
 # Said on the specimen's own page, as any record says what it is: no template knows of specimens.
 SPECIMEN_DESCRIPTION = (
@@ -346,6 +346,7 @@ class SpecimenGenerator:
                 category=category.name,
                 recipient=leader.name,
                 description=SPECIMEN_DESCRIPTION,
+                sanctions=sanctions_text(Gift.Sanctions(sanctions).label if sanctions else ""),
             )
             batch.append(
                 {

@@ -38,10 +38,10 @@ def test_a_respelling_keeps_the_filters_and_counts_within_them(client, db):
     GiftFactory(title="Drone of lacquered wood", leader=kju)
     GiftFactory(title="Drone in silver")
     leader = "kim-jong-un"
-    ((text, count, url),) = offered(client, q="drones", leader=leader)
+    ((text, count, url),) = offered(client, q="dronse", leader=leader)
     assert (text, count) == ("drone", 1)
     assert url == f"/gifts/?q=drone&leader={leader}" or url == f"/gifts/?leader={leader}&q=drone"
-    assert offered(client, q="drones") == [("drone", 2, "/gifts/?q=drone")]
+    assert offered(client, q="dronse") == [("drone", 2, "/gifts/?q=drone")]
 
 
 def test_every_misspelt_word_is_respelt_at_once(client, db):
@@ -69,7 +69,6 @@ def test_the_vocabulary_comes_from_the_databases_own_index(db):
     words = index.collection().search_vocabulary()
     assert isinstance(words, Vocabulary)
     assert words.counts["porcelain"] == 2
-    assert words.starts("porc") and not words.starts("porz")
     assert words.nearest("porcelian") == ["porcelain"]
 
 
@@ -78,8 +77,9 @@ def test_a_search_that_finds_nothing_costs_a_fixed_number_of_queries(
 ):
     client.get(LIST)  # the collection's columns, loaded once per version
     # The version, the search, the vocabulary (read once per version; SQLite first makes its
-    # fts5vocab table), the respelling's search.
-    with django_assert_num_queries(5 if connection.vendor == "sqlite" else 4):
+    # fts5vocab table), whether the database has the word (stemmed), the spelling of the index's
+    # stem as a word, the respelling's search.
+    with django_assert_num_queries(7 if connection.vendor == "sqlite" else 6):
         client.get(LIST, {"q": "Mitterand"})
     # Then the version alone: the words and every search's matches are kept with the version.
     with django_assert_num_queries(1):
