@@ -39,6 +39,7 @@ class LeaderAdmin(admin.ModelAdmin):
             "Life and rule",
             {"fields": ["born", "born_note", "died", "died_note", "rule_from", "rule_to"]},
         ),
+        ("Where the gifts are kept", {"fields": ["building", "building_source"]}),
     ]
 
 

@@ -58,6 +58,8 @@ REQUIRED_COLUMNS = {
     "categories.csv": ["name"],
     "occasions.csv": ["name", "kind", "place"],
     "buildings.csv": ["slug", "name", "opened", "storeys", "order"],
+    "holdings.csv": ["leader", "building", "source"],
+    "sources-added.csv": ["key", "publisher", "title", "date", "kind"],
     "facts.csv": ["building", "topic", "value", "source", "attribution", "order"],
     "showrooms.csv": ["code", "building", "name", "floor", "theme", "tour_order"],
     "gifts.csv": [
@@ -240,7 +242,10 @@ class CollectionImporter:
         self.progress(f"Reading and checking the files in {self.data_dir}")
         self.leaders = self.keyed(self.read("leaders.csv"), "code", "leader")
         self.countries = self.keyed(self.read("countries.csv"), "iso3", "country")
-        self.sources = self.keyed(self.read("sources.csv"), "key", "source")
+        # sources-added.csv: sources the site's own research added to the shared data's.
+        sources = self.read("sources.csv") + self.read("sources-added.csv", optional=True)
+        self.sources = self.keyed(sources, "key", "source")
+        self.holdings = self.keyed(self.read("holdings.csv", optional=True), "leader", "holding")
         self.resolutions = self.keyed(self.read("resolutions.csv"), "number", "resolution")
         self.categories = self.keyed(self.read("categories.csv"), "name", "category")
         self.occasions = self.keyed(self.read("occasions.csv", optional=True), "name", "occasion")
@@ -256,6 +261,7 @@ class CollectionImporter:
         self.values["resolution"] = self.check_resolutions()
         self.values["source"] = self.check_sources()
         self.values["leader"] = self.check_leaders()
+        self.values["holding"] = self.check_holdings()
         self.values["category"] = self.check_categories()
         self.values["country"] = self.check_countries()
         self.values["building"] = self.check_buildings()
@@ -316,6 +322,22 @@ class CollectionImporter:
                 "rule_to": self.int_or_error(row, "rule_to"),
                 "biography": data.get("note", ""),
             }
+        return values
+
+    def check_holdings(self):
+        """Which building the sources say holds each leader's gifts: leader -> (building slug,
+        source key)."""
+        values = {}
+        for code, row in self.holdings.items():
+            building, source = row.data["building"], row.data["source"]
+            if code not in self.leaders:
+                self.error(row, f"leader: unknown leader '{code}'")
+            elif building not in self.buildings:
+                self.error(row, f"building: unknown building '{building}'")
+            elif source not in self.sources:
+                self.error(row, f"source: unknown source '{source}'")
+            else:
+                values[code] = (building, source)
         return values
 
     def check_categories(self):
@@ -708,6 +730,15 @@ class CollectionImporter:
             row["name"]: occasions[slug] for slug, row in values["occasion"].items()
         }
         buildings = self.sync("Buildings", Building, "slug", values["building"])
+        leader_buildings = {
+            code: {
+                "building_id": buildings[holding[0]].pk if holding else None,
+                "building_source_id": sources[holding[1]].pk if holding else None,
+            }
+            for code in leaders
+            for holding in [values["holding"].get(code)]
+        }
+        self.sync_links("Leaders", Leader, leader_buildings, leaders)
         showroom_rows = {
             code: {
                 **{k: v for k, v in row.items() if k not in {"building", "country"}},

@@ -55,6 +55,25 @@ class Leader(models.Model):
         "in power until (year)", null=True, blank=True, help_text="Empty while in power."
     )
     biography = models.TextField("short biography", blank=True)
+    building = models.ForeignKey(
+        "exhibitions.Building",
+        verbose_name="building holding the gifts",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leaders",
+        help_text="The building that sources say holds this leader's gifts. Leave empty when no "
+        "source says which.",
+    )
+    building_source = models.ForeignKey(
+        "Source",
+        verbose_name="source for the building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The source that says which building holds the gifts.",
+    )
 
     class Meta:
         ordering = ["generation"]
@@ -66,6 +85,22 @@ class Leader(models.Model):
 
     def get_absolute_url(self):
         return reverse("gifts:leader", kwargs={"slug": self.slug})
+
+    @property
+    def public_holding(self):
+        """(building, source) when sources say which building holds this leader's gifts and
+        curators have published both; None otherwise."""
+        building, source = self.building, self.building_source
+        if building is None or source is None:
+            return None
+        published = PublicationStatus.PUBLISHED
+        return (building, source) if published == building.status == source.status else None
+
+    def clean(self):
+        if self.building_id and not self.building_source_id:
+            raise ValidationError(
+                {"building_source": "Name the source that says this building holds the gifts."}
+            )
 
     @property
     def spellings(self):

@@ -167,7 +167,8 @@ class GiftDetailView(DetailView):
 
     def get_queryset(self):
         gifts = Gift.objects.select_related(
-            "leader",
+            "leader__building",
+            "leader__building_source",
             "donor__country",
             "country__successor",
             "category",
