@@ -327,7 +327,7 @@ class LeaderListView(ListView):
 
 
 class LeaderDetailView(DetailView):
-    model = Leader
+    queryset = Leader.objects.select_related("building", "building_source")
     template_name = "gifts/leader_detail.html"
     context_object_name = "leader"
 

@@ -68,3 +68,10 @@ def test_the_import_reports_a_holding_that_names_no_known_building(tmp_path, db)
         importer.run()
     assert any("unknown building 'nowhere'" in error for error in importer.errors)
     assert any("unknown source 'NOPE'" in error for error in importer.errors)
+
+
+def test_a_leaders_page_says_where_the_gifts_are_kept(client, collection):
+    kis = client.get("/leaders/kim-il-sung/").content.decode()
+    assert "Gifts kept in</dt>" in kis and "Kim Il Sung building</a>, as <cite>" in kis
+    kju = client.get("/leaders/kim-jong-un/").content.decode()
+    assert "the sources we hold do not say which building" in kju
