@@ -49,7 +49,8 @@ def faces(package_dir, family, weight, style, wanted):
     text = (package_dir / css_name).read_text()
     suffix = f"-{weight}-{style}"
     for match in FACE.finditer(text):
-        name = match["name"].strip()  # e.g. source-sans-3-latin-ext-400-normal, noto-sans-kr-[7]-400-normal
+        # e.g. source-sans-3-latin-ext-400-normal, noto-sans-kr-[7]-400-normal
+        name = match["name"].strip()
         subset = name.removeprefix(f"{family}-").removesuffix(suffix).strip("[]")
         if not keeps(subset, wanted):
             continue
