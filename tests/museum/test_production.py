@@ -6,6 +6,7 @@ checks, security headers scored by the MDN HTTP Observatory's rules, cookies, st
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -164,6 +165,20 @@ def test_static_files_are_hashed_and_compressed_with_gzip_and_brotli(deployment)
     for suffix in ("", ".gz", ".br"):
         assert (deployment["static_root"] / (hashed + suffix)).exists()
     assert f"/static/{hashed}" in deployment["pages"]["/"]["body"]
+
+
+def test_collectstatic_points_the_font_faces_at_the_hashed_fonts(deployment):
+    """The manifest storage rewrites fonts.css's relative url()s to the hashed font files (so
+    they can be cached for a year) and each of those files was written."""
+    static_root = deployment["static_root"]
+    manifest = json.loads((static_root / "staticfiles.json").read_text())
+    fonts_css = static_root / manifest["paths"]["css/fonts.css"]
+    urls = re.findall(r'url\("([^"]+)"\)', fonts_css.read_text())
+    assert len(urls) > 10
+    for url in urls:
+        assert re.search(r"\.[0-9a-f]{12}\.woff2$", url), url
+        assert (fonts_css.parent / url).resolve().is_file(), url
+    assert f"/static/{manifest['paths']['css/fonts.css']}" in deployment["pages"]["/"]["body"]
 
 
 def test_s3_media_storage_is_chosen_by_the_environment(tmp_path):
