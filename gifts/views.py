@@ -230,7 +230,7 @@ class GiftDetailView(DetailView):
         context.update(
             first_image=images[0] if images else None,
             mark_url=marks.mark_url(gift.category.slug),
-            share_image=images[0].image.url if images else share_image,
+            share_image=share_image,  # the og:image of a gift without a photograph
             # Cards come from the collection's card cache: rendered once per version.
             related_by_donor=collection.cards_html(related["donor"]),
             related_by_occasion=collection.cards_html(related["occasion"]),
