@@ -9,8 +9,9 @@ card.
 from html import escape  # what django.utils.html.escape calls, minus its lazy-text check
 from urllib.parse import quote
 
-from django.templatetags.static import static
 from django.utils.safestring import mark_safe
+
+from gifts.marks import mark_url
 
 SANCTIONS_BADGES = {
     "reported": "Reported sanctions breach",
@@ -28,6 +29,14 @@ def recipient_of(gift):
     return escape(gift.leader.name if gift.leader_id else gift.recipient_institution)
 
 
+def mark_html(category):
+    """No photograph: a band with the category's drawing (decorative) and its name."""
+    return (
+        f'  <div class="card-mark"><img src="{escape(mark_url(category.slug))}" alt="" '
+        f'width="40" height="40"><span>{escape(category.name)}</span></div>\n'
+    )
+
+
 def card_html(gift, listing_context=""):
     """The card as a list item. `listing_context` is the listing's query string, carried to the
     gift's page so it can lead back to the same results. Every value is escaped here."""
@@ -38,9 +47,12 @@ def card_html(gift, listing_context=""):
             f' srcset="{escape(srcset)}" sizes="(min-width: 40rem) 16rem, 90vw"' if srcset else ""
         )
         alt = escape(getattr(gift, "card_image_alt", "") or "")
-        image = f'<img src="{escape(image_url)}"{srcset} alt="{alt}"'
+        media = (
+            f'  <div class="card-media">\n    <img src="{escape(image_url)}"{srcset} alt="{alt}" '
+            'width="320" height="240" loading="lazy">\n  </div>\n'
+        )
     else:
-        image = f'<img src="{escape(static("img/placeholder.svg"))}" alt=""'
+        media = mark_html(gift.category)
     url = gift_url(gift, listing_context)
     donor = escape(gift.donor.name)
     if gift.country_id:
@@ -49,9 +61,7 @@ def card_html(gift, listing_context=""):
     recipient = recipient_of(gift)
     badge = SANCTIONS_BADGES.get(gift.sanctions)
     return mark_safe(
-        '<li class="card">\n  <div class="card-media">\n    '
-        f'{image} width="320" height="240" loading="lazy">\n  </div>\n'
-        '  <div class="card-body">\n'
+        '<li class="card">\n' + media + '  <div class="card-body">\n'
         f'    <h3 class="card-title"><a href="{escape(url)}">{escape(gift.title)}</a></h3>\n'
         f'    <p class="card-meta">{donor}</p>\n'
         f'    <p class="card-meta">{f"{escape(date)} · " if date else ""}to {recipient}</p>\n'

@@ -296,6 +296,7 @@ class GiftQuerySet(models.QuerySet):
             "donor__name",
             "country__name",
             "category__name",
+            "category__slug",
         )
 
     def dates(self, field_name, kind, order="ASC"):

@@ -73,7 +73,7 @@ CONDITIONS = {
 }
 
 ISSUES = [
-    Issue("no_image", "Missing an image", "No photograph: the site shows a placeholder."),
+    Issue("no_image", "Missing an image", "No photograph: the site shows its category's drawing."),
     Issue(
         "no_alt_text",
         "Missing alt text on an image",

@@ -12,6 +12,11 @@ urlpatterns = [
     path("gifts/export.json", listing_export, {"kind": "gifts", "fmt": "json"}, name="export-json"),
     path("gifts/filters/<slug:key>/", views.FacetOptionsView.as_view(), name="options"),
     path("gifts/<str:accession_number>/cite.<slug:fmt>", views.GiftCiteView.as_view(), name="cite"),
+    path(
+        "gifts/<str:accession_number>/card.png",
+        views.GiftShareImageView.as_view(),
+        name="share-image",
+    ),
     path("gifts/<str:accession_number>/", views.GiftDetailView.as_view(), name="detail"),
     path("leaders/", views.LeaderListView.as_view(), name="leaders"),
     path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader"),

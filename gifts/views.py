@@ -1,10 +1,11 @@
 import datetime
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
-from django.http import Http404, HttpResponse, QueryDict
-from django.templatetags.static import static
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -14,7 +15,7 @@ from catalogue.forms import ListingForm
 from catalogue.numbers import whole_number
 from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from desk.models import PublicationStatus
-from gifts import cite
+from gifts import cite, marks, social
 from gifts.models import Citation, Gift, Leader, Occasion
 from operations.site import absolute_url, json_for_script
 from pages import charts
@@ -225,9 +226,12 @@ class GiftDetailView(DetailView):
         ends = [i for i in (before, after) if i]
         titles = Gift.objects.in_bulk(ends) if ends else {}
         images = list(gift.images.all())
+        share_image = absolute_url(share_image_url(gift))
         collection.cards_html([i for ids in related.values() for i in ids])  # one query
         context.update(
             first_image=images[0] if images else None,
+            mark_url=marks.mark_url(gift.category.slug),
+            share_image=share_image,  # the og:image of a gift without a photograph
             # Cards come from the collection's card cache: rendered once per version.
             related_by_donor=collection.cards_html(related["donor"]),
             related_by_occasion=collection.cards_html(related["occasion"]),
@@ -241,7 +245,7 @@ class GiftDetailView(DetailView):
                 (label, reverse("gifts:cite", args=[gift.accession_number, fmt]))
                 for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("csl", "CSL-JSON"))
             ],
-            json_ld=json_for_script(self.json_ld(gift)),
+            json_ld=json_for_script(self.json_ld(gift, share_image)),
         )
         return context
 
@@ -255,7 +259,7 @@ class GiftDetailView(DetailView):
             return None, None
         return collection.select(form.selection()).neighbours(gift.pk)
 
-    def json_ld(self, gift):
+    def json_ld(self, gift, share_image):
         url = absolute_url(gift.get_absolute_url())
         images = [absolute_url(image.image.url) for image in gift.images.all()]
         data = {
@@ -266,7 +270,7 @@ class GiftDetailView(DetailView):
             "name": gift.title,
             "identifier": gift.accession_number,
             "description": gift.description or gift.note or gift.title,
-            "image": images or absolute_url(static("img/placeholder.png")),
+            "image": images or share_image,
             "genre": gift.category.name,
             "provider": {
                 # As the gift page says: what the donor was when the gift changed hands.
@@ -311,6 +315,54 @@ class GiftCiteView(DetailView):
         )
         filename = f"{gift.accession_number}.{extension}"
         response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+
+
+def share_image_url(gift):
+    """The address of the gift's sharing image (gifts.social), with the version it shows."""
+    url = reverse("gifts:share-image", args=[gift.accession_number])
+    return f"{url}?v={social.version(gift)}"
+
+
+class GiftShareImageView(DetailView):
+    """
+    The gift's sharing image (og:image), drawn from the record by gifts.social. Its address
+    carries the version it shows, so each version is drawn once, kept in the cache and sent with
+    a year's max-age; an old or missing version is redirected to the current one. Drafts are 404
+    for visitors, as their pages are; staff previews are never kept by shared caches.
+    """
+
+    slug_field = "accession_number"
+    slug_url_kwarg = "accession_number"
+    cache_seconds = 30 * 24 * 3600
+
+    def get_queryset(self):
+        gifts = Gift.objects.select_related("leader", "donor", "category")
+        return gifts if self.request.user.is_staff else gifts.published()
+
+    def get(self, request, *args, **kwargs):
+        gift = self.get_object()
+        version = social.version(gift)
+        public = gift.status == PublicationStatus.PUBLISHED
+        if request.GET.get("v") != version:
+            response = HttpResponseRedirect(share_image_url(gift))
+            response["Cache-Control"] = "no-cache"
+            return response
+        etag = f'"{version}"'
+        response = get_conditional_response(request, etag=etag)
+        if response is None:
+            key = f"gift-share-image:{gift.pk}:{version}"
+            png = cache.get(key)
+            if png is None:
+                png = social.render(gift)
+                cache.set(key, png, self.cache_seconds)
+            response = HttpResponse(png, content_type="image/png")
+        response["ETag"] = etag
+        if public:
+            response["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response["Cache-Control"] = "private, no-cache"
+            patch_vary_headers(response, ["Cookie"])
         return response
 
 

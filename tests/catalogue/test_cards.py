@@ -25,9 +25,9 @@ def test_card_says_what_who_when_and_escapes_everything(client):
 
 
 @pytest.mark.django_db
-def test_card_without_leader_names_the_institution_and_shows_a_placeholder(client):
+def test_card_without_leader_names_the_institution_and_shows_its_categorys_mark(client):
     GiftFactory(title="Tea set", leader=None, recipient_institution="Korean Workers' Party")
     page = client.get("/gifts/").content.decode()
     assert "to Korean Workers&#x27; Party" in page
-    assert 'src="/static/img/placeholder' in page
+    assert 'src="/static/img/marks/gift.svg" alt=""' in page
     assert "sanctions breach" not in page

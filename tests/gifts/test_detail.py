@@ -97,7 +97,9 @@ def test_structured_data_opengraph_and_canonical(client, collection):
     assert data["recipient"]["name"] == "Kim Jong Un"
     assert '<link rel="canonical" href="http://127.0.0.1:8000/gifts/IFE-0058/">' in text
     assert '<meta property="og:title" content="Fur hat">' in text
-    assert 'property="og:image" content="http://127.0.0.1:8000/static/img/placeholder.png"' in text
+    share_image = re.search(r'<meta property="og:image" content="([^"]+)"', text)[1]
+    assert share_image.startswith("http://127.0.0.1:8000/gifts/IFE-0058/card.png?v=")
+    assert data["image"] == share_image
 
 
 def test_drafts_are_hidden_from_visitors_and_previewed_by_curators(curator_client, db):
