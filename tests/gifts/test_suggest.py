@@ -4,6 +4,7 @@ each suggestion leads, what is never offered, and that no input is an error."""
 from urllib.parse import quote
 
 import pytest
+from django.urls import reverse
 
 from desk.models import PublicationStatus
 from donors.models import Donor
@@ -240,3 +241,17 @@ def test_the_page_cache_keeps_an_answer_only_until_the_collection_changes(client
     gift.status = PublicationStatus.DRAFT
     gift.save()
     assert client.get(SUGGEST, {"q": "jade"}).json() == {"count": 0, "groups": []}
+
+
+@pytest.mark.parametrize(
+    ("path", "box"),
+    [("/", "site-search-q"), ("/gifts/", "listing-q"), ("/no-such-page/", "not-found-q")],
+)
+def test_every_search_box_offers_suggestions(client, collection, path, box):
+    page = client.get(path).content.decode()
+    suggest = reverse("gifts:suggest")
+    assert f'id="{box}"' in page
+    tag = page[page.index(f'id="{box}"') :].split(">", 1)[0]
+    assert f'data-suggest="{suggest}"' in tag
+    assert 'js/suggest.js" defer></script>' in page
+    assert 'data-suggest="' in page.split('id="site-search-q"', 1)[1].split(">", 1)[0]
