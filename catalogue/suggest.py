@@ -39,7 +39,7 @@ MAX_TERMS = 6
 MAX_TERM_LENGTH = 40
 CHUNK = 256  # a several-word query checks its candidates this many at a time
 WORDS_KEPT = 100_000  # names whose words are kept across versions (words_of)
-ANSWERS_KEPT = 5000  # answers kept per collection version (by the query's words)
+ANSWERS_KEPT = 2000  # answers kept per version, by the query's words: at most about 6 MB
 LAST = "\U0010ffff"  # after every character: "ab" + LAST ends the run of words starting "ab"
 
 
@@ -120,17 +120,6 @@ class WordIndex:
             if len(found) >= limit:
                 break
         return found
-
-    def nbytes(self):
-        arrays = (
-            self.postings,
-            self.offsets,
-            self.heads,
-            self.head_offsets,
-            self.name_words,
-            self.name_offsets,
-        )
-        return sum(part.nbytes for part in arrays)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,19 +235,6 @@ class Suggester:
             "detail": detail,
             "lang": entry.lang,
         }
-
-    def nbytes(self):
-        """Roughly what this keeps in memory: the arrays, and the Python strings and entries."""
-        arrays = sum(index.nbytes() for index in self.indexes.values())
-        words = sum(
-            sum(len(word) + 49 for word in index.words) + 8 * len(index.words)
-            for index in self.indexes.values()
-        )
-        names = sum(
-            sum(64 + 8 * 5 + len(e.label) + 49 + len(e.key) + 49 for e in entries)
-            for entries in self.entries.values()
-        )
-        return arrays + words + names
 
 
 def _more_words(facet, collection, options):

@@ -208,10 +208,6 @@
       var option = event.target.closest("[role=option]");
       if (option) follow(option);
     });
-    list.addEventListener("mousemove", function (event) {
-      var option = event.target.closest("[role=option]");
-      if (option && options.indexOf(option) !== active) setActive(options.indexOf(option));
-    });
   }
 
   function enhanceAll(root) {
