@@ -38,7 +38,7 @@ MAX_QUERY = 100  # characters of a query read; a longer one is cut, not refused
 MAX_TERMS = 6
 MAX_TERM_LENGTH = 40
 CHUNK = 256  # a several-word query checks its candidates this many at a time
-WORDS_KEPT = 100_000  # names whose words are kept across versions (words_of)
+WORDS_KEPT = 50_000  # option names whose words are kept across versions (words_of)
 ANSWERS_KEPT = 2000  # answers kept per version, by the query's words: at most about 6 MB
 LAST = "\U0010ffff"  # after every character: "ab" + LAST ends the run of words starting "ab"
 
@@ -133,6 +133,24 @@ class Entry:
     lang: str = ""  # the language of ``detail``
 
 
+class Names:
+    """The names of one kind, best first, kept as columns rather than as an Entry each: a
+    collection's worth of gift titles as objects cost twice the memory."""
+
+    def __init__(self, labels, counts, keys, details=None):
+        self.labels = labels
+        self.counts = np.asarray(counts, dtype=np.int32)
+        self.keys = keys
+        self.details = details or {}  # number -> (detail, lang), for the few names with one
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, number):
+        detail, lang = self.details.get(number, ("", ""))
+        return Entry(self.labels[number], int(self.counts[number]), self.keys[number], detail, lang)
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # the group's heading, and the JSON's "kind"
@@ -160,8 +178,8 @@ def terms(text):
 
 @lru_cache(maxsize=WORDS_KEPT)
 def words_of(name):
-    """A name's normalised words. Kept across versions: names seldom change when the version
-    moves on, and normalising every name again was most of the time it takes to build."""
+    """An option's normalised words. Kept across versions: names seldom change when the version
+    moves on, and normalising every donor again was most of the time it took to build."""
     return tuple(normalize(name).split())
 
 
@@ -169,7 +187,7 @@ class Suggester:
     """What suggestions are found from, for one collection version (Suggester.build)."""
 
     def __init__(self, entries, indexes):
-        self.entries = entries  # kind name -> [Entry], best first
+        self.entries = entries  # kind name -> Names, best first
         self.indexes = indexes  # kind name -> WordIndex over those entries
         self.listing = reverse("gifts:list")
 
@@ -186,10 +204,12 @@ class Suggester:
                 key=lambda option: (-counts[option.key], words_of(option.label), option.key),
             )
             more = _more_words(kind.facet, collection, options)
-            entries[kind.name] = [
-                Entry(option.label, counts[option.key], option.key, *more[option.key][1:])
-                for option in options
-            ]
+            entries[kind.name] = Names(
+                [option.label for option in options],
+                [counts[option.key] for option in options],
+                [option.key for option in options],
+                {n: more[o.key][1:] for n, o in enumerate(options) if more[o.key][1]},
+            )
             words[kind.name] = [words_of(option.label) + more[option.key][0] for option in options]
         entries["Gift"], words["Gift"] = _titles()
         return cls(entries, {name: WordIndex(words[name]) for name in entries})
@@ -274,19 +294,28 @@ def _more_words(facet, collection, options):
 
 
 def _titles():
-    """One entry per distinct title of the gifts in the index, most gifts first, then A to Z;
-    with the first such gift's accession number (where a title of one gift leads)."""
+    """One name per distinct title of the gifts in the index, most gifts first, then A to Z,
+    with the first such gift's accession number (where a title of one gift leads). Titles are
+    normalised here, once each per build, and not kept (words_of): a collection's worth of
+    titles' words would cost more memory than everything else kept for suggestions."""
     found = {}  # normalised title -> [title, accession number, gifts]
+    normalised = {}  # each distinct title once: a thousand "Silver vase"
     rows = Gift.objects.published().holdings().order_by("id")  # the index's gifts
     for title, accession_number in rows.values_list("title", "accession_number").iterator(10_000):
-        text = words_of(title)
-        if not text:
+        words = normalised.get(title)
+        if words is None:
+            words = normalised[title] = tuple(normalize(title).split())
+        if not words:
             continue
-        entry = found.get(text)
+        entry = found.get(words)
         if entry is None:
-            found[text] = [title, accession_number, 1]
+            found[words] = [title, accession_number, 1]
         else:
             entry[2] += 1
     ordered = sorted(found.items(), key=lambda item: (-item[1][2], item[0]))
-    entries = [Entry(title, count, accession) for _, (title, accession, count) in ordered]
-    return entries, [words for words, _ in ordered]
+    names = Names(
+        [title for _, (title, _, _) in ordered],
+        [count for _, (_, _, count) in ordered],
+        [accession for _, (_, accession, _) in ordered],
+    )
+    return names, [words for words, _ in ordered]
