@@ -177,7 +177,8 @@
     });
 
     input.addEventListener("keydown", function (event) {
-      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      // Keys that compose a word (Hangul, Chinese) belong to the input method, not the list.
+      if (event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
       var key = event.key;
       if (key === "ArrowDown" || key === "ArrowUp") {
         if (!options.length) return;
