@@ -570,10 +570,11 @@ def worker_memory(master_pid):
 
 
 def warm_up(port):
-    """Both workers load the collection (seconds at this size) before anything is measured."""
+    """Both workers load the collection (seconds at this size), and what suggestions are found
+    from, before anything is measured."""
 
     def fetch(number):
-        for path in ("/gifts/", "/", "/statistics/"):
+        for path in ("/gifts/", "/", "/statistics/", "/gifts/suggest/?q=a"):
             with urllib.request.urlopen(
                 f"http://127.0.0.1:{port}{path}?warm={number}", timeout=300
             ) as response:
