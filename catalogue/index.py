@@ -28,7 +28,7 @@ import numpy as np
 from django.db.models.functions import Lower
 from django.utils.safestring import mark_safe
 
-from catalogue import search
+from catalogue import search, suggest
 from catalogue.caches import BoundedCache
 from catalogue.cards import VIEWS
 from catalogue.facets import FACETS, FLAGS, Dimension, Option, Parent
@@ -154,6 +154,8 @@ class Collection:
         self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
         self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
+        self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
+        self.suggested = BoundedCache(suggest.ANSWERS_KEPT)  # query's words -> suggestions
 
     def sort_key(self, sort):
         """The key a sort orders rows by. Unknown dates come after known ones either way."""
@@ -259,6 +261,19 @@ class Collection:
             lambda: [fold(option.label).casefold() for option in self.dimensions[facet].options],
         )
         return [code for code in codes if needle in labels[code]]
+
+    def suggest(self, text):
+        """Suggestions while typing ``text`` in a search box (catalogue.suggest): names of
+        leaders, countries, donors, occasions and gifts, grouped by kind, as JSON-ready data.
+        What they are found from is made when first asked for in this version; then each
+        answer is kept, and none costs a query."""
+        terms = suggest.terms(text)
+        return self.suggested.get_or_set(
+            terms,
+            lambda: self.suggester.get_or_set(
+                "names", lambda: suggest.Suggester.build(self)
+            ).suggest(terms),
+        )
 
     def search_vocabulary(self):
         """Every word of the search text (catalogue.search.Vocabulary), read when a search first

@@ -11,6 +11,7 @@ urlpatterns = [
     path("gifts/export.csv", listing_export, {"kind": "gifts", "fmt": "csv"}, name="export-csv"),
     path("gifts/export.json", listing_export, {"kind": "gifts", "fmt": "json"}, name="export-json"),
     path("gifts/filters/<slug:key>/", views.FacetOptionsView.as_view(), name="options"),
+    path("gifts/suggest/", views.suggest, name="suggest"),
     path("gifts/<str:accession_number>/cite.<slug:fmt>", views.GiftCiteView.as_view(), name="cite"),
     path(
         "gifts/<str:accession_number>/card.png",

@@ -3,10 +3,11 @@ import datetime
 from django.core.cache import cache
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
-from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from catalogue import index, panels
@@ -156,6 +157,25 @@ class FacetOptionsView(TemplateView):
             raise Http404("There is no such page.") from error
         context.update(result=result, page_obj=page, choices=page.object_list)
         return self.render_to_response(context)
+
+
+@require_safe
+def suggest(request):
+    """
+    Suggestions while typing in a search box (static/js/suggest.js): up to eight leaders,
+    countries, donors, occasions and gift titles with a word starting with each word of ``q``,
+    grouped by kind, each with its count of gifts and where it leads, as JSON (catalogue.suggest).
+    Anything in ``q`` that is not a word finds nothing, never an error.
+
+    The answer is the same for every visitor until the collection changes, so the page cache
+    keeps it like a page, under the collection version and the address (operations.cache): an
+    edit that unpublishes a donor is never answered from an old copy. Browsers ask again each
+    time (no-cache), with the page's ETag, so a repeated query is a 304.
+    """
+    response = JsonResponse(index.collection().suggest(request.GET.get("q", "")))
+    response["Cache-Control"] = "no-cache"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 class GiftDetailView(DetailView):

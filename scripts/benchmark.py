@@ -117,6 +117,68 @@ print("RESULT" + json.dumps(result))
 """
 
 
+# Suggestions while typing (catalogue.suggest), in a process that has loaded the listing as a
+# worker has: how long the first suggestion of a collection version takes to build what they
+# are found from, and what that keeps in memory; then, for every keystroke of a few searches, the
+# time to find an answer not asked before (the engine alone, and the whole request through the
+# view), and the queries a request costs.
+SUGGEST_PROBE = r"""
+import gc, json, statistics, time, tracemalloc
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from catalogue import index, suggest
+settings.ALLOWED_HOSTS = ["*"]
+settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+collection = index.collection()
+started = time.perf_counter()
+suggest.Suggester.build(collection)  # the first in this process: every name normalised
+build_s = time.perf_counter() - started
+started = time.perf_counter()
+suggest.Suggester.build(collection)  # as after an edit: the names' words are kept
+rebuild_s = time.perf_counter() - started
+suggest.words_of.cache_clear()  # what is kept, both parts of it, measured from nothing
+gc.collect()
+tracemalloc.start()
+suggester = suggest.Suggester.build(collection)
+gc.collect()
+kept = tracemalloc.get_traced_memory()[0]
+tracemalloc.stop()
+collection.suggester.set("names", suggester)
+donor = collection.options("donor")[0].label
+typed = [donor[:i] for i in range(1, min(len(donor), 12) + 1)]
+for text in ("kim jong", "silver vase", "specimen head of state 1-0001", "mitterrand", "путин",
+             "gold-plated model ship", "zz", "a"):
+    typed += [text[:i] for i in range(1, len(text) + 1)]
+engine, view = [], []
+for text in typed:
+    terms = suggest.terms(text)
+    started = time.perf_counter()
+    suggester.suggest(terms)
+    engine.append((time.perf_counter() - started) * 1000)
+client = Client()
+queries = 0
+for text in typed:
+    collection.suggested.clear()  # an answer not kept: found afresh
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.get("/gifts/suggest/", {"q": text})
+        view.append((time.perf_counter() - started) * 1000)
+    assert response.status_code == 200, response.status_code
+    queries = max(queries, len(captured))
+def summary(times):
+    times = sorted(times)
+    return {"p50": round(statistics.median(times), 2),
+            "p99": round(times[int(len(times) * .99)], 2), "max": round(times[-1], 2)}
+print("RESULT" + json.dumps({"keystrokes": len(typed), "build_s": round(build_s, 2),
+    "rebuild_s": round(rebuild_s, 2),
+    "memory_mb": round(kept / 1e6, 1),
+    "engine_ms": summary(engine), "request_ms": summary(view), "queries": queries,
+    "names": {name: len(entries) for name, entries in suggester.entries.items()}}))
+"""
+
+
 # One whole-collection export asked for in a fresh process, as a worker that has loaded the
 # listing serves it: how long the request takes (a small export is made within it; a large one
 # answers 303 to the export's page at once), and the process's peak resident memory (ru_maxrss).
@@ -377,6 +439,15 @@ def scenarios(probe, admin):
             False,
         ),
         "search, rare word": (["/gifts/?q=mitterrand"], True, False),
+        "suggestions while typing": (
+            [
+                "/gifts/suggest/?q=" + quote(word[:length])
+                for word in ["kim jong", "silver vase", "specimen", "mitterrand", "porcelain"]
+                for length in range(1, len(word) + 1)
+            ],
+            True,
+            False,
+        ),
         "listing, page 2,000": (["/gifts/?page=2000"], True, False),
         "gift detail": ([f"/gifts/{a}/" for a in accessions], True, False),
         "donor": ([f"/donors/{d}/" for d in probe["donors"][:SAMPLES]], True, False),
@@ -499,10 +570,11 @@ def worker_memory(master_pid):
 
 
 def warm_up(port):
-    """Both workers load the collection (seconds at this size) before anything is measured."""
+    """Both workers load the collection (seconds at this size), and what suggestions are found
+    from, before anything is measured."""
 
     def fetch(number):
-        for path in ("/gifts/", "/", "/statistics/"):
+        for path in ("/gifts/", "/", "/statistics/", "/gifts/suggest/?q=a"):
             with urllib.request.urlopen(
                 f"http://127.0.0.1:{port}{path}?warm={number}", timeout=300
             ) as response:
@@ -560,6 +632,8 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
     )
     manage(env, "collectstatic", "--noinput", "-v", "0")
     probe = shell(env, PROBE)
+    figures["suggestions"] = shell(env, SUGGEST_PROBE)
+    print(f"  suggestions while typing: {suggest_line(figures['suggestions'])}", flush=True)
     admin = probe["admin"]
     cookie = f"sessionid={probe['session']}"
     plans = scenarios(probe, admin)
@@ -655,6 +729,16 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
     return figures
 
 
+def suggest_line(row):
+    engine, request = row["engine_ms"], row["request_ms"]
+    return (
+        f"{row['keystrokes']} keystrokes, an answer not asked before found in p50 "
+        f"{engine['p50']} ms, max {engine['max']} ms (the request: p50 {request['p50']} ms, "
+        f"max {request['max']} ms, {row['queries']} query); built once per version in "
+        f"{row['build_s']} s ({row['rebuild_s']} s after an edit), keeping {row['memory_mb']} MB"
+    )
+
+
 def print_table(figures):
     print(
         f"\n{figures['database']} at {figures['size']:,} gifts "
@@ -674,6 +758,8 @@ def print_table(figures):
         "HTML, uncompressed (KB): "
         + ", ".join(f"{name} {kb}" for name, kb in figures.get("page_kb", {}).items())
     )
+    if "suggestions" in figures:
+        print(f"suggestions while typing: {suggest_line(figures['suggestions'])}")
     for which, row in figures.get("exports", {}).items():
         print(f"whole-collection export, {export_line(which, row)}")
     print(

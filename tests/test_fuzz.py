@@ -224,6 +224,7 @@ def public_targets():
         ("/gifts/export.csv", GIFT_KEYS),
         ("/gifts/export.json", GIFT_KEYS),
         ("/gifts/filters/donor/", [*GIFT_KEYS, "find"]),
+        ("/gifts/suggest/", ["q"]),
         ("/occasions/first-inter-korean-summit-june-2000/", ["page"]),
         ("/gifts/IFE-0036/cite.ris", ["in"]),
         ("/donors/", DONOR_KEYS),
