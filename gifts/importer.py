@@ -678,14 +678,22 @@ class CollectionImporter:
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         return changed if self.may_update(obj) else []
 
-    def sync_links(self, label, model, links, objects):
-        """Second pass for links between rows of one table, once every row has its id."""
+    def sync_links(self, label, model, links, objects, fill_empty=False):
+        """Second pass for links between rows of one table, once every row has its id. With
+        ``fill_empty``, a record the mode keeps as it is still gets the links it lacks (what a
+        release adds, as --keep-edits promises), never a link changed."""
         states = self.report.states[label]
         to_update = []
         for key, values in links.items():
             obj = objects[key]
             if states[key] != CREATED and not self.may_update(obj):
-                continue
+                values = {
+                    name: value
+                    for name, value in values.items()
+                    if fill_empty and getattr(obj, name) is None
+                }
+                if not values:
+                    continue
             if any(getattr(obj, name) != value for name, value in values.items()):
                 for name, value in values.items():
                     setattr(obj, name, value)
@@ -738,7 +746,7 @@ class CollectionImporter:
             for code in leaders
             for holding in [values["holding"].get(code)]
         }
-        self.sync_links("Leaders", Leader, leader_buildings, leaders)
+        self.sync_links("Leaders", Leader, leader_buildings, leaders, fill_empty=True)
         showroom_rows = {
             code: {
                 **{k: v for k, v in row.items() if k not in {"building", "country"}},

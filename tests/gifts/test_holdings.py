@@ -75,3 +75,18 @@ def test_a_leaders_page_says_where_the_gifts_are_kept(client, collection):
     assert "Gifts kept in</dt>" in kis and "Kim Il Sung building</a>, as <cite>" in kis
     kju = client.get("/leaders/kim-jong-un/").content.decode()
     assert "the sources we hold do not say which building" in kju
+
+
+def test_a_release_import_fills_a_building_an_older_release_did_not_have(collection):
+    from gifts.importer import CollectionImporter
+
+    Leader.objects.update(building=None, building_source=None)  # as before holdings.csv
+    kji = Leader.objects.get(code="KJI")
+    kji.building = Building.objects.get(slug="kim-il-sung-building")  # someone's own choice
+    kji.building_source = Source.objects.get(key="BM07")
+    kji.save()
+    CollectionImporter(keep_edits=True).run()
+    assert Leader.objects.get(code="KIS").building.slug == "kim-il-sung-building"
+    assert Leader.objects.get(code="KIS").building_source.key == "APT"
+    assert Leader.objects.get(code="KJI").building.slug == "kim-il-sung-building"  # kept
+    assert Leader.objects.get(code="KJU").building is None
