@@ -5,7 +5,7 @@ mark (gifts.marks), the title, who gave it, to whom and when, and the site's nam
 
 Its address carries a digest of what it shows (``version``), so a changed title, donor or date
 gives a new address and a sharing site never keeps the old picture; each version is drawn once
-and kept in the cache (gifts.views.GiftCardImageView).
+and kept in the cache (``png``; served by gifts.views.GiftShareImageView).
 
 Text is drawn with the fonts shipped in gifts/fonts/ (Noto and Nanum, SIL Open Font License;
 Droid Sans Fallback, Apache 2.0, for Chinese and Japanese), so the server needs no fonts of its
@@ -20,6 +20,7 @@ import io
 import unicodedata
 from pathlib import Path
 
+from django.core.cache import cache
 from PIL import Image, ImageDraw, ImageFont, features
 
 from gifts import marks
@@ -44,6 +45,7 @@ INK, MUTED, ACCENT = "#1d1a16", "#5a5048", "#8b1e1e"
 # with a text-shaping engine (raqm), or they come out as disconnected letters in reverse.
 SHAPED = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0EFF), (0x1000, 0x109F))
 NOT_DRAWN = {"Cc", "Cf", "Cs", "Co", "Cn"}  # controls, direction overrides, unassigned
+CACHE_SECONDS = 30 * 24 * 3600
 
 
 def version(gift):
@@ -60,6 +62,16 @@ def version(gift):
         gift.category.name,
     ]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=6).hexdigest()
+
+
+def png(gift, version):
+    """The image of this version of the gift, drawn once and then kept in the cache."""
+    key = f"gift-share-image:{gift.pk}:{version}"
+    image = cache.get(key)
+    if image is None:
+        image = render(gift)
+        cache.set(key, image, CACHE_SECONDS)
+    return image
 
 
 @functools.cache

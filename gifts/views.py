@@ -1,6 +1,5 @@
 import datetime
 
-from django.core.cache import cache
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
@@ -354,7 +353,6 @@ class GiftShareImageView(DetailView):
 
     slug_field = "accession_number"
     slug_url_kwarg = "accession_number"
-    cache_seconds = 30 * 24 * 3600
 
     def get_queryset(self):
         gifts = Gift.objects.select_related("leader", "donor", "category")
@@ -371,12 +369,7 @@ class GiftShareImageView(DetailView):
         etag = f'"{version}"'
         response = get_conditional_response(request, etag=etag)
         if response is None:
-            key = f"gift-share-image:{gift.pk}:{version}"
-            png = cache.get(key)
-            if png is None:
-                png = social.render(gift)
-                cache.set(key, png, self.cache_seconds)
-            response = HttpResponse(png, content_type="image/png")
+            response = HttpResponse(social.png(gift, version), content_type="image/png")
         response["ETag"] = etag
         if public:
             response["Cache-Control"] = "public, max-age=31536000, immutable"
