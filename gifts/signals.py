@@ -4,7 +4,7 @@ from django.db.models.signals import m2m_changed, post_save
 
 from desk.writing import records_written
 from donors.models import Country, Donor
-from gifts.models import Category, Gift, Leader, Occasion, Resolution
+from gifts.models import Category, Gift, Leader, Occasion
 from gifts.search import reindex
 
 # A gift's search text carries its donor's, country's, occasion's, category's and leader's names:
@@ -47,12 +47,15 @@ RESOLUTION_LINKS = Gift.resolutions.through
 
 
 def refresh_after_resolution_links(sender, instance, action, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    if isinstance(instance, Resolution):
-        reindex(Gift.objects.filter(pk__in=pk_set or ()))
-    elif isinstance(instance, Gift):
-        reindex(Gift.objects.filter(pk=instance.pk))
+    if isinstance(instance, Gift):
+        if action in ("post_add", "post_remove", "post_clear"):
+            reindex(Gift.objects.filter(pk=instance.pk))
+    elif action == "pre_clear":  # a resolution's links cleared: which gifts, asked before
+        instance._cleared_gifts = list(instance.gifts.values_list("pk", flat=True))
+    elif action == "post_clear":
+        reindex(Gift.objects.filter(pk__in=instance.__dict__.pop("_cleared_gifts", ())))
+    elif action in ("post_add", "post_remove"):
+        reindex(Gift.objects.filter(pk__in=pk_set))
 
 
 def refresh_after_imported_links(sender, created, updated, **kwargs):

@@ -258,6 +258,8 @@ def test_linking_a_resolution_in_the_admin_makes_the_gift_findable_by_its_number
     assert found(client, "2321") == []
     resolution.gifts.add(gift)  # from the resolution's side
     assert found(client, "2321") == [gift.accession_number]
+    resolution.gifts.clear()
+    assert found(client, "2321") == []
 
 
 def test_the_stemming_migration_rebuilds_the_index_and_the_text(db):
