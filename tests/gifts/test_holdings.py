@@ -90,3 +90,10 @@ def test_a_release_import_fills_a_building_an_older_release_did_not_have(collect
     assert Leader.objects.get(code="KIS").building_source.key == "APT"
     assert Leader.objects.get(code="KJI").building.slug == "kim-il-sung-building"  # kept
     assert Leader.objects.get(code="KJU").building is None
+
+
+def test_a_gift_not_in_a_showroom_is_not_placed_in_a_building(client, collection):
+    # The Jindo dogs live outside the exhibition: no sentence may put them in a building.
+    line = where(client, "IFE-0036")
+    assert "kept in the" not in line
+    assert "In storage, or kept outside the exhibition." in line
