@@ -141,7 +141,7 @@ class FacetOptionsView(TemplateView):
             "facet": facet,
             "find": find,
             "back_url": query.here,
-            "every_url": query.url(query.params, request.path),
+            "every_url": query.elsewhere(request.path),
             "hidden_for_find": query.hidden_fields(),
             "filtered": bool(query.params),
         }
