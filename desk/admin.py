@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 # Imported for the admin's autodiscovery: it registers the review of pending changes.
-from desk import revisions_admin  # noqa: F401
+from desk import facets, revisions_admin  # noqa: F401
 from desk.history_admin import CuratorHistoryAdmin
 from desk.workflow import ReviewWorkflowMixin
 

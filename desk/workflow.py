@@ -23,7 +23,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from django.utils.html import format_html, format_html_join
 
 from desk import revisions
 from desk.bulk import FieldChange, Outcome, confirm_bulk_change, mark_updated
+from desk.facets import ConditionFilter
 from desk.history import bulk_reason, has_history, history_model, update_with_history
 from desk.history_admin import REVERT_ATTR, InWords
 from desk.models import CollectionState, PublicationStatus, ReviewNote
@@ -230,7 +231,7 @@ def lookup_field(model, lookup):
     return model._meta.get_field(lookup).field.name
 
 
-class ReviewQueueFilter(admin.SimpleListFilter):
+class ReviewQueueFilter(ConditionFilter):
     """The curator's review queue, and a cataloguer's records that came back."""
 
     title = "review"
@@ -239,12 +240,10 @@ class ReviewQueueFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [("waiting", "Waiting for review"), ("sent_back", "Sent back with a comment")]
 
-    def queryset(self, request, queryset):
-        if self.value() == "waiting":
-            return queryset.filter(status=REVIEW)
-        if self.value() == "sent_back":
-            return queryset.filter(sent_back(queryset.model), status=DRAFT)
-        return queryset
+    def condition(self, value):
+        if value == "waiting":
+            return Q(status=REVIEW)
+        return Q(sent_back(self.model), status=DRAFT)
 
 
 class CommentForm(forms.Form):

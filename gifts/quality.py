@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from desk.facets import ConditionFilter
 from desk.models import PublicationStatus
 from gifts.models import Citation, Gift, GiftImage
 
@@ -90,7 +91,7 @@ ISSUES = [
 ISSUES_BY_KEY = {issue.key: issue for issue in ISSUES}
 
 
-class QualityFilter(admin.SimpleListFilter):
+class QualityFilter(ConditionFilter):
     """Gifts lacking something (the quality page's links): ?quality=no_image and so on."""
 
     title = "data quality"
@@ -99,9 +100,8 @@ class QualityFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [(issue.key, issue.label) for issue in ISSUES]
 
-    def queryset(self, request, queryset):
-        issue = ISSUES_BY_KEY.get(self.value())
-        return queryset.filter(issue.condition()) if issue else queryset
+    def condition(self, value):
+        return ISSUES_BY_KEY[value].condition()
 
 
 def counts():
