@@ -320,12 +320,18 @@ def tcp_port_accepts(port):
 
 
 def render_site(
-    template, *, socket_path, media, exports, acme, cert, key, logs, http_port, https_port
+    template, *, socket_paths, media, exports, acme, cert, key, logs, http_port, https_port
 ):
-    """deploy/nginx/friendship-gifts.conf with this run's paths and ports; every swap must hit."""
+    """
+    deploy/nginx/friendship-gifts.conf with this run's paths and ports; every swap must hit.
+    With several sockets (one per web machine), the upstream lists each, as a site with several
+    web machines lists their addresses.
+    """
     site = template
+    upstream = "server unix:/run/friendship-gifts/gunicorn.sock fail_timeout=0;"
+    servers = "\n    ".join(f"server unix:{path} fail_timeout=0;" for path in socket_paths)
     swaps = [
-        ("unix:/run/friendship-gifts/gunicorn.sock", f"unix:{socket_path}"),
+        (upstream, servers),
         ("/var/lib/friendship-gifts/media/", f"{media}/"),
         ("/var/lib/friendship-gifts/exports/", f"{exports}/"),
         ("/var/www/letsencrypt", str(acme)),
@@ -960,15 +966,63 @@ def clean_environment():
     }
 
 
+def start_machine(report, tmp, processes, env, workers, number, machines):
+    """Start one web machine's gunicorn and wait until its socket accepts (a check)."""
+    name = "gunicorn" if machines == 1 else f"machine {number}"
+    # One machine keeps the paths a single deployment always had; several get a folder each
+    # (gunicorn puts its control socket beside the socket, so they must not share one).
+    home = tmp if machines == 1 else tmp / f"machine-{number}"
+    run = tmp / "run" if machines == 1 else home / "run"
+    run.mkdir(parents=True, exist_ok=True)
+    socket_path = run / "gunicorn.sock"
+    env = env | {"GUNICORN_BIND": f"unix:{socket_path}"}
+    out_path, err_path = home / "gunicorn.out", home / "gunicorn.err"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        gunicorn = processes.start(
+            name,
+            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py")],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+    try:
+        wait_for(name, lambda: unix_socket_accepts(socket_path), gunicorn, 60)
+    except SetupFailed as error:
+        report.check(f"{name} starts", False, f"{error}\n{tail(err_path)}")
+        raise
+    mode = oct(socket_path.stat().st_mode & 0o777)
+    report.check(
+        f"{name} starts",
+        mode == "0o770",
+        f"listening on {socket_path} (mode {mode}, wanted 0o770), "
+        f"{workers or 'the configured number of'} workers",
+    )
+    return Machine(name, env, gunicorn, socket_path, out_path, err_path)
+
+
+@dataclasses.dataclass
+class Machine:
+    """One web machine: its gunicorn (and so its own listing index), on a socket of its own."""
+
+    name: str
+    env: dict
+    gunicorn: subprocess.Popen
+    socket: Path
+    gunicorn_out: Path
+    gunicorn_err: Path
+
+
 @dataclasses.dataclass
 class Site:
-    """A running deployment: nginx in front of gunicorn, and where each part keeps its files."""
+    """A running deployment: nginx in front of gunicorn, and where each part keeps its files.
+    ``gunicorn`` and its logs are the first machine's; ``machines`` lists them all."""
 
     env: dict
     client: Client
     gunicorn: subprocess.Popen
     gunicorn_out: Path
     gunicorn_err: Path
+    machines: list
     nginx_prefix: Path
     var: Path
     media: Path
@@ -977,18 +1031,29 @@ class Site:
 
 
 def deploy(
-    report, tmp, processes, database_url, *, redis_url=REDIS_URL, workers=WORKERS, extra_steps=()
+    report,
+    tmp,
+    processes,
+    database_url,
+    *,
+    redis_url=REDIS_URL,
+    workers=WORKERS,
+    extra_steps=(),
+    machines=1,
 ):
     """
     The release steps with production settings, then gunicorn on a unix socket and a private
     nginx over https; each step is a check. `workers` None leaves gunicorn.conf.py's default;
     `extra_steps` are (name, manage.py arguments, timeout) run after the release steps.
+
+    `machines` > 1 starts that many separate gunicorns, each as a web machine of its own (its own
+    socket, control socket, logs and listing index), behind the one nginx, on the one database
+    and Redis: the README's "Several web machines".
     """
     var, media, run = tmp / "var", tmp / "media", tmp / "run"
     prefix, acme, exports = tmp / "nginx", tmp / "acme", tmp / "exports"
     for folder in (var, media, run, prefix / "logs", prefix / "temp", acme, exports):
         folder.mkdir(parents=True, exist_ok=True)
-    socket_path = run / "gunicorn.sock"
     env = clean_environment() | {
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -1002,7 +1067,6 @@ def deploy(
         # by the builder process and sent by nginx, as a whole collection's is on a real site.
         "DJANGO_EXPORT_STREAM_ROWS": str(E2E_STREAM_ROWS),
         "DJANGO_ADMIN_URL": ADMIN_URL,
-        "GUNICORN_BIND": f"unix:{socket_path}",
         "GUNICORN_THREADS": "1",
         "PYTHONUNBUFFERED": "1",
     }
@@ -1067,27 +1131,10 @@ def deploy(
         60,
     )
 
-    gunicorn_out, gunicorn_err = tmp / "gunicorn.out", tmp / "gunicorn.err"
-    with gunicorn_out.open("wb") as out, gunicorn_err.open("wb") as err:
-        gunicorn = processes.start(
-            "gunicorn",
-            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py")],
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
-    try:
-        wait_for("gunicorn", lambda: unix_socket_accepts(socket_path), gunicorn, 60)
-    except SetupFailed as error:
-        report.check("gunicorn starts", False, f"{error}\n{tail(gunicorn_err)}")
-        raise
-    mode = oct(socket_path.stat().st_mode & 0o777)
-    report.check(
-        "gunicorn starts",
-        mode == "0o770",
-        f"listening on {socket_path} (mode {mode}, wanted 0o770), "
-        f"{workers or 'the configured number of'} workers",
-    )
+    started = [
+        start_machine(report, tmp, processes, env, workers, number, machines)
+        for number in range(1, machines + 1)
+    ]
 
     http_port, https_port = free_port(), free_port()
     while https_port == http_port:
@@ -1095,7 +1142,7 @@ def deploy(
     template = (ROOT / "deploy" / "nginx" / "friendship-gifts.conf").read_text()
     site = render_site(
         template,
-        socket_path=socket_path,
+        socket_paths=[machine.socket for machine in started],
         media=media,
         exports=exports,
         acme=acme,
@@ -1138,12 +1185,14 @@ def deploy(
         report.check("nginx starts", False, f"{error}\n{tail(prefix / 'logs/error.log')}")
         raise
     report.check("nginx starts", True, f"http on 127.0.0.1:{http_port}, https on {https_port}")
+    first = started[0]
     return Site(
-        env=env,
+        env=first.env,
         client=Client(http_port, https_port),
-        gunicorn=gunicorn,
-        gunicorn_out=gunicorn_out,
-        gunicorn_err=gunicorn_err,
+        gunicorn=first.gunicorn,
+        gunicorn_out=first.gunicorn_out,
+        gunicorn_err=first.gunicorn_err,
+        machines=started,
         nginx_prefix=prefix,
         var=var,
         media=media,

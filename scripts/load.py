@@ -2,7 +2,8 @@
 Load and faults: the production stack under 50 visitors at once, a gunicorn reload in the middle
 of it, and a PostgreSQL that stops and comes back.
 
-    .venv/bin/python scripts/load.py [--gifts 115000] [--clients 50] [--seconds 60] [--keep]
+    .venv/bin/python scripts/load.py [--gifts 115000] [--clients 50] [--seconds 60] [--machines 2]
+        [--keep]
 
 It starts a PostgreSQL cluster of its own (initdb in a temporary folder, a free port on
 127.0.0.1, run as the postgres user when started as root; fsync off, as nothing in it needs to
@@ -12,12 +13,19 @@ scripts/e2e.py does: production settings, gunicorn with gunicorn.conf.py and its
 workers on a unix socket, a private nginx over https, Redis database 6. Then, each printed as
 PASS or FAIL with its figures:
 
+The site runs on --machines web machines (2): separate gunicorns, each with its own socket,
+workers and listing index, behind the one nginx, as the README's "Several web machines" draws.
+
 1. Load and reload: --clients clients for --seconds seconds, each on its own keep-alive
    connection, on a mix of listing, search and detail pages (most addresses are different on
    every request, so the page cache cannot answer for the site). Every answer must be a whole 200
-   page. Halfway through, gunicorn's master gets HUP (what `systemctl reload` sends): it starts
-   new workers and the old ones finish their requests and leave. Not one request may fail, and
-   afterwards every worker must be a new one.
+   page. Halfway through, each machine's gunicorn master in turn gets HUP (what `systemctl
+   reload` sends), RELOAD_GAP seconds apart: it starts new workers and the old ones finish their
+   requests and leave. Not one request may fail, none may take over RELOAD_LIMIT seconds while
+   the machines reload, and afterwards every worker must be a new one.
+   Then a curator unpublishes a gift through one machine's admin and publishes it again through
+   another's: every machine (asked on its own socket) and the site through nginx and the shared
+   page cache must give the new answer within SEEN_LIMIT seconds, and never the old one after.
 2. Database outage: OUTAGE_CLIENTS clients keep asking while PostgreSQL is stopped (`pg_ctl stop
    -m fast`, as a restart does) for OUTAGE_SECONDS. Each answer meanwhile must be the site's 503
    page with Retry-After, within FAST_LIMIT seconds (no hang, no 502 or 504 from nginx); /readyz
@@ -34,17 +42,21 @@ import argparse
 import contextlib
 import dataclasses
 import http.client
+import http.cookies
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import benchmark
@@ -61,6 +73,9 @@ OUTAGE_CLIENTS = 20
 OUTAGE_SECONDS = 10
 FAST_LIMIT = 5.0  # the longest a visitor may wait for the 503 page while the database is away
 RECOVERY_SECONDS = 10
+RELOAD_GAP = 5  # seconds between reloading one web machine and the next
+RELOAD_LIMIT = 1.0  # the longest a request may take while the machines reload
+SEEN_LIMIT = 1.0  # a change made through one machine is seen on every machine within this
 UNAVAILABLE_HEADING = b"<h1>The collection is briefly unavailable</h1>"
 # The share of requests each kind of page gets, and the benchmark's scenarios that make them.
 MIX = {
@@ -333,39 +348,181 @@ def workers_of(master_pid):
 
 
 def load_and_reload(report, site, pick, clients, seconds):
-    master = site.gunicorn.pid
-    before = workers_of(master)
-    hup_at = None
+    """The load, with every machine reloaded in turn (HUP to its master) from halfway through,
+    RELOAD_GAP seconds apart: a release rolled over the web machines one by one."""
+    machines = site.machines
+    before = {machine.name: workers_of(machine.gunicorn.pid) for machine in machines}
+    hups = []
     with Crowd(clients, site.client.https_port, pick) as crowd:
         time.sleep(seconds / 2)
-        hup_at = time.monotonic()
-        os.kill(master, signal.SIGHUP)
-        time.sleep(seconds - (time.monotonic() - crowd.started))
+        for machine in machines:
+            hups.append(time.monotonic())
+            os.kill(machine.gunicorn.pid, signal.SIGHUP)
+            time.sleep(RELOAD_GAP if machine is not machines[-1] else 0)
+        time.sleep(max(0, seconds - (time.monotonic() - crowd.started)))
     time.sleep(3)  # the old workers' last requests are done; let them leave
-    after = workers_of(master)
     answers = crowd.answers
     failed = [answer for answer in answers if answer.problem]
     elapsed = crowd.ended - crowd.started
-    after_hup = [a for a in answers if hup_at <= a.started < hup_at + 10]
+    after_hup = [a for a in answers if hups[0] <= a.started < hups[-1] + 10]
+    slow = [a for a in after_hup if a.seconds > RELOAD_LIMIT]
     figures = (
-        f"{clients} clients for {elapsed:.0f} s: {len(answers)} requests, "
-        f"{len(answers) / elapsed:.0f}/s, {timing(answers)}; "
-        f"in the 10 s after HUP: {len(after_hup)} requests, {timing(after_hup)}; "
-        f"{crowd.retried} resent on a new connection"
+        f"{clients} clients for {elapsed:.0f} s on {len(machines)} machine(s): "
+        f"{len(answers)} requests, {len(answers) / elapsed:.0f}/s, {timing(answers)}; "
+        f"from the first HUP to 10 s after the last: {len(after_hup)} requests, "
+        f"{timing(after_hup)}; {crowd.retried} resent on a new connection"
     )
     report.check(
         "load: no failed requests",
         not failed and len(answers) >= clients,
         (f"{len(failed)} failed: {failures(failed)} | " if failed else "") + figures,
     )
-    replaced = bool(before) and bool(after) and not (before & after)
-    logged = Path(site.gunicorn_err).read_text(errors="replace")
-    reloaded = "handling signal: hup" in logged.lower()
     report.check(
-        "reload (HUP): new workers",
-        replaced and reloaded,
-        f"workers before {sorted(before)}, after {sorted(after)}; "
-        f"gunicorn logged the HUP: {'yes' if reloaded else 'no'}",
+        f"reload: no request over {RELOAD_LIMIT:.0f} s",
+        bool(after_hup) and not slow,
+        f"{len(slow)} of {len(after_hup)} took longer"
+        + (f" (e.g. {slow[0].path})" if slow else ""),
+    )
+    replaced, notes = True, []
+    for machine in machines:
+        after = workers_of(machine.gunicorn.pid)
+        logged = Path(machine.gunicorn_err).read_text(errors="replace")
+        reloaded = "handling signal: hup" in logged.lower()
+        new = bool(before[machine.name]) and bool(after) and not (before[machine.name] & after)
+        replaced = replaced and new and reloaded
+        notes.append(
+            f"{machine.name}: workers before {sorted(before[machine.name])}, after "
+            f"{sorted(after)}, HUP logged: {'yes' if reloaded else 'no'}"
+        )
+    report.check("reload (HUP): new workers", replaced, "; ".join(notes))
+
+
+class MachineClient(e2e.Client):
+    """Requests sent to one web machine's gunicorn socket directly, as nginx sends them (the
+    site's host, X-Forwarded-Proto https): what that machine alone answers."""
+
+    def __init__(self, site, machine):
+        super().__init__(site.client.http_port, site.client.https_port)
+        self.socket = str(machine.socket)
+
+    def request(self, method, path, *, headers=None, body=None, tls=True, timeout=15):
+        connection = UnixHTTPConnection(self.socket, timeout)
+        sent = {
+            "Host": f"{e2e.HOST}:{self.https_port}",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "127.0.0.1",
+            "User-Agent": "friendship-gifts-load",
+        }
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{key}={value}" for key, value in self.cookies.items())
+        sent.update(headers or {})
+        started = time.monotonic()
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            answer = connection.getresponse()
+            content = answer.read()
+        finally:
+            connection.close()
+        for cookie in answer.headers.get_all("Set-Cookie") or []:
+            jar = http.cookies.SimpleCookie()
+            jar.load(cookie)
+            self.cookies.update({key: morsel.value for key, morsel in jar.items()})
+        return e2e.Response(answer.status, answer.headers, content, time.monotonic() - started)
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+CURATOR = """
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+user = get_user_model().objects.create_user(%(name)r, password=%(password)r, is_staff=True)
+user.groups.add(Group.objects.get(name="Curator"))
+from gifts.models import Gift
+gift = (
+    Gift.objects.published().filter(is_specimen=True, exhibition_items=None, answered_by=None)
+    .order_by("-pk").first()
+)
+print(gift.pk, gift.accession_number)
+"""
+
+
+def seen_everywhere(clients, path, status):
+    """Seconds until every client has answered ``path`` with ``status`` (None: not in 5 s)."""
+    started = time.monotonic()
+    waiting = set(clients)
+    while waiting and time.monotonic() - started < 5:
+        waiting = {name for name in waiting if clients[name].get(path).status != status}
+        if waiting:
+            time.sleep(0.05)
+    return None if waiting else time.monotonic() - started
+
+
+def changes_seen_everywhere(report, site):
+    """
+    A curator unpublishes a gift through one machine's admin, then publishes it again through
+    another's: each machine (asked directly) and the site (through nginx and the shared page
+    cache, which held the page before) must answer accordingly within SEEN_LIMIT seconds, and
+    never with the page from before afterwards.
+    """
+    name, password = "load-curator", secrets.token_urlsafe(16)
+    made = e2e.manage_shell(site.env, CURATOR % {"name": name, "password": password})
+    pk, accession = made.strip().splitlines()[-1].split()
+    path = f"/gifts/{accession}/"
+    machines = {m.name: MachineClient(site, m) for m in site.machines}
+    visitors = {**machines, "nginx": site.client}
+    before = {where: client.get(path).status for where, client in visitors.items()}
+    cached = site.client.get(path).header("X-Cache")
+    notes, ok = [f"{accession} before: {before}, nginx X-Cache {cached or 'none'}"], True
+    steps = [("unpublish", 404), ("publish", 200)]
+    for number, (action, status) in enumerate(steps):
+        machine = site.machines[number % len(site.machines)]
+        curator = e2e.signed_in(MachineClient(site, machine), name, password)
+        changelist = f"/{e2e.ADMIN_URL}gifts/gift/"
+        page = curator.get(changelist)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        form = {
+            "csrfmiddlewaretoken": token.group(1) if token else "",
+            "action": action,
+            "_selected_action": pk,
+            "index": "0",
+            "apply": "1",
+        }
+        done = curator.request(
+            "POST",
+            changelist,
+            body=urllib.parse.urlencode(form),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": curator.origin,
+                "Referer": curator.origin + changelist,
+            },
+        )
+        took = seen_everywhere(visitors, path, status)
+        stale = [
+            where
+            for where, client in visitors.items()
+            for _ in range(5)
+            if client.get(path).status != status
+        ]
+        ok = ok and done.status == 302 and took is not None and took <= SEEN_LIMIT and not stale
+        notes.append(
+            f"{action} through {machine.name}'s admin: {done.status}; {status} everywhere "
+            + (f"after {took:.2f} s" if took is not None else "not within 5 s")
+            + (f"; afterwards the old answer from {sorted(set(stale))}" if stale else "")
+        )
+    report.check(
+        f"{len(site.machines)} machines: a change is seen on each within {SEEN_LIMIT:.0f} s",
+        ok,
+        "; ".join(notes),
     )
 
 
@@ -443,8 +600,14 @@ def outage_and_recovery(report, site, pick, postgres):
 
 
 def check_logs(report, site):
-    text = Path(site.gunicorn_err).read_text(errors="replace")
-    problems = [marker for marker in ("WORKER TIMEOUT", "[CRITICAL]") if marker in text]
+    problems = []
+    for machine in site.machines:
+        text = Path(machine.gunicorn_err).read_text(errors="replace")
+        problems += [
+            f"{machine.name}: {marker}"
+            for marker in ("WORKER TIMEOUT", "[CRITICAL]")
+            if marker in text
+        ]
     for name in ("error.log", "stderr.log"):
         path = site.nginx_prefix / "logs" / name
         if path.exists():
@@ -467,6 +630,9 @@ def main():
     parser.add_argument("--gifts", type=int, default=115_000, help="specimen gifts (115000)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
     parser.add_argument("--seconds", type=int, default=60, help="length of the load (60)")
+    parser.add_argument(
+        "--machines", type=int, default=2, help="web machines behind the one nginx (2)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     options = parser.parse_args()
 
@@ -510,10 +676,12 @@ def main():
             redis_url=REDIS_URL,
             workers=None,
             extra_steps=steps,
+            machines=options.machines,
         )
         pick, size = addresses(site)
         report.check("collection", size > 0, f"{size} published gifts to visit")
         load_and_reload(report, site, pick, options.clients, options.seconds)
+        changes_seen_everywhere(report, site)
         outage_and_recovery(report, site, pick, postgres)
         check_logs(report, site)
     except (SetupFailed, SystemExit, KeyboardInterrupt) as error:
@@ -521,7 +689,8 @@ def main():
     finally:
         signal.alarm(0)
         if report.failed:
-            print(f"\n--- gunicorn stderr (last lines)\n{e2e.tail(tmp / 'gunicorn.err')}")
+            for machine in site.machines if site is not None else []:
+                print(f"\n--- {machine.name}: gunicorn stderr\n{e2e.tail(machine.gunicorn_err)}")
             print(f"--- nginx error log (last lines)\n{e2e.tail(tmp / 'nginx/logs/error.log')}")
             print(f"--- PostgreSQL log (last lines)\n{e2e.tail(pg_folder / 'postgres.log')}\n")
         processes.stop_all()
