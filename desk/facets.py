@@ -14,15 +14,31 @@ for the counts builds the changelist's filters again for each filter.
 """
 
 from django.contrib import admin
-from django.db.models import BooleanField, Count
+from django.db.models import BooleanField, Count, F, Func
+
+
+class Ungrouped(Func):
+    """
+    A column, written ``+column`` on SQLite. Grouping a filtered changelist by a plain column,
+    SQLite walks that column's whole index to avoid sorting, looking every record up to test the
+    filter: 0.5 s for the countries of the 70,000 gifts to one leader at 115,000 gifts. Grouping
+    by ``+column`` lets it find the records by the filter's own index instead (0.1 s).
+    """
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
 def grouped_counts(spec, changelist):
     """{value: how many records have it} over the changelist's records filtered by every other
     filter, with None for the records with no value."""
     records = changelist.get_queryset(spec.request, exclude_parameters=spec.expected_parameters())
-    rows = records.order_by().values_list(spec.field_path).annotate(records=Count("pk"))
-    return dict(rows.values_list(spec.field_path, "records"))
+    # Unfiltered, the column's own index is the fastest way through (it covers the count).
+    column = Ungrouped(spec.field_path) if records.query.where else F(spec.field_path)
+    rows = records.order_by().annotate(facet_value=column).values_list("facet_value")
+    return dict(rows.annotate(records=Count("pk")).values_list("facet_value", "records"))
 
 
 class ConditionFilter(admin.SimpleListFilter):
