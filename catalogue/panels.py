@@ -350,7 +350,7 @@ def widening(result, collection, query, selection, search_text):
         **{flag.key: (flag.label, (flag.key,)) for flag in FLAGS},
         "q": (f"the search “{search_text}”", ("q",)),
     }
-    for name in result.masks:
+    for name in result.parts:
         total = result.facet_total(name)
         if not total:
             continue
