@@ -10,7 +10,9 @@ curves are made of short straight segments (``arc``).
 """
 
 import math
+from functools import lru_cache
 
+from django.conf import settings
 from django.templatetags.static import static
 from PIL import Image, ImageDraw
 
@@ -300,7 +302,14 @@ def mark_for(category_slug):
 
 
 def mark_url(category_slug):
-    return static(f"img/marks/{mark_for(category_slug)}.svg")
+    # static() asks the storage for the file's hashed name every time: kept per mark and storage.
+    storage = (settings.STATIC_URL, repr(settings.STORAGES.get("staticfiles")))
+    return _mark_static(mark_for(category_slug), storage)
+
+
+@lru_cache(maxsize=256)
+def _mark_static(mark, storage):
+    return static(f"img/marks/{mark}.svg")
 
 
 def number(value):

@@ -31,3 +31,17 @@ def test_card_without_leader_names_the_institution_and_shows_its_categorys_mark(
     assert "to Korean Workers&#x27; Party" in page
     assert 'src="/static/img/marks/gift.svg" alt=""' in page
     assert "sanctions breach" not in page
+
+
+@pytest.mark.django_db
+def test_cards_show_photographs_where_there_are_some_and_marks_elsewhere(client):
+    from gifts.models import GiftImage
+    from tests.gifts.test_images import png
+
+    pictured, plain = GiftFactory(title="Photographed vase"), GiftFactory(title="Plain vase")
+    GiftImage.objects.create(gift=pictured, image=png(), alt_text="A red vase")
+    both = client.get("/gifts/").content.decode()
+    assert 'alt="A red vase"' in both and both.count('class="card-mark"') == 1
+    # A page with no photograph at all is read without looking for one: still the mark.
+    alone = client.get("/gifts/", {"q": "plain"}).content.decode()
+    assert plain.title in alone and 'class="card-mark"' in alone and "card-media" not in alone

@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
+from django.urls import reverse
 
 from desk.models import DatePrecision, format_partial_date
-from gifts.models import Gift
+from gifts.models import Gift, gift_address
 from tests.factories import DonorFactory, GiftFactory, ShowroomFactory
 
 
@@ -94,3 +95,11 @@ def test_the_slug_follows_the_title(db):
     gift = GiftFactory(title="Gold cigarette case")
     assert gift.slug == "gold-cigarette-case"
     assert gift.get_absolute_url() == f"/gifts/{gift.accession_number}/"
+
+
+@pytest.mark.parametrize(
+    "accession_number", ["IFE-0001", "SPEC-1-0002000", "A.B~c_d", "a b", "é", ".", "..", "x?y#z"]
+)
+def test_a_gifts_address_is_what_reverse_gives(accession_number):
+    expected = reverse("gifts:detail", kwargs={"accession_number": accession_number})
+    assert gift_address(accession_number) == expected
