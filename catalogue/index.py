@@ -59,6 +59,8 @@ COUNTS_KEPT = 1000
 # most of the collection. At most about 32 MB of arrays per worker.
 SEARCH_MATCHES_KEPT = 2_000_000
 CARDS_KEPT = 5000
+# Counts and orders of large results kept, counted in array entries: at most 16 MB per worker.
+ANSWERS_KEPT = 4_000_000
 CONTEXT_TOKEN = "LISTINGCONTEXT"
 
 
@@ -152,6 +154,8 @@ class Collection:
         self.year_order = BoundedCache(1)  # rows by year, and their years: rows_in_years()
         self.flagged = BoundedCache(2 * len(self.flags))  # (flag, value) -> flag_rows()
         self.placed = BoundedCache(len(SORTS))  # sort -> places(): each row's place in it
+        # Counts and orders of large results, by the filters that chose them (Result.kept).
+        self.answers = BoundedCache(ANSWERS_KEPT, weight=len)
         self.unfiltered = BoundedCache(len(self.dimensions))  # dimension -> counts by code
         self.folded = BoundedCache(len(self.dimensions))  # dimension -> option labels, folded
         self.vocabulary = BoundedCache(1)  # the search text's words: search.Vocabulary
@@ -418,14 +422,19 @@ class Result:
         self.collection = collection
         self.selection = selection
         self.parts = {}  # filter -> sorted rows it matches (int32)
+        self.specs = {}  # filter -> what it asks for, as a key of what is kept per version
         for name, keys in selection.filters.items():
             if keys:
-                codes = collection.dimensions[name].codes_for(keys)
+                codes = sorted(set(collection.dimensions[name].codes_for(keys)))
                 self.parts[name] = collection.rows_with(name, codes)
+                self.specs[name] = tuple(codes)
         if selection.year_from is not None or selection.year_to is not None:
-            self.parts["year"] = collection.rows_in_years(selection.year_from, selection.year_to)
+            low, high = selection.year_from, selection.year_to
+            self.parts["year"] = collection.rows_in_years(low, high)
+            self.specs["year"] = (low, high)
         for key, value in selection.flags.items():
             self.parts[key] = collection.flag_rows(key, value)
+            self.specs[key] = value
         self.ranks = None  # a search's rank of each of self.search_rows
         if selection.search_ids is not None:
             rows, found = collection.rows_for(selection.search_ids)
@@ -459,6 +468,16 @@ class Result:
             counts = self.counted[name] = self.count_facet(name)
         return counts
 
+    def kept(self, key, rows, make):
+        """``make()``, kept with the collection version under ``key`` (with the filters that
+        chose ``rows``) when ``rows`` are many: a page for one leader (70,000 of 115,000 gifts)
+        or one decade then costs its counts and order once, not on every visit. A few rows, or
+        a search's (whose matches are not a key), are cheaper to answer again."""
+        if "q" in self.parts or len(rows) * 16 < self.collection.size:
+            return make()
+        used = tuple(sorted((name, spec) for name, spec in self.specs.items() if name != key[0]))
+        return self.collection.answers.get_or_set((*key, used), make)
+
     def count_facet(self, name):
         dimension = self.collection.dimensions[name]
         rows = self.rows_without(name)
@@ -467,7 +486,11 @@ class Result:
             return self.collection.unfiltered.get_or_set(
                 name, lambda: np.bincount(dimension.codes, minlength=len(dimension.options))
             )
-        return np.bincount(dimension.codes[rows], minlength=len(dimension.options))
+        return self.kept(
+            (name, "counts"),
+            rows,
+            lambda: np.bincount(dimension.codes[rows], minlength=len(dimension.options)),
+        )
 
     def top_codes(self, name, limit):
         """Codes of the options with results, most results first (ties: in code order), at most
@@ -523,9 +546,13 @@ class Result:
             # A few rows: sorted by their places in the sort's order.
             places = self.collection.places(sort)[self.rows]
             return self.rows[np.argsort(places, kind="stable")]
-        wanted = np.zeros(self.collection.size, dtype=bool)
-        wanted[self.rows] = True
-        return order[wanted[order]]
+
+        def pick():
+            wanted = np.zeros(self.collection.size, dtype=bool)
+            wanted[self.rows] = True
+            return order[wanted[order]]
+
+        return self.kept(("", sort), self.rows, pick)
 
     def page_ids(self, number, per_page):
         start = (number - 1) * per_page
