@@ -432,7 +432,9 @@ def scenarios(probe, admin):
         "listing, 1-3 random filters": (many(random_listing), True, False),
         "search, common word": (
             [
-                f"/gifts/?q=silver&{random_listing()[7:]}" if i % 2 else "/gifts/?q=silver"
+                f"/gifts/?q=silver&{random_listing().removeprefix('/gifts/?')}"
+                if i % 2
+                else "/gifts/?q=silver"
                 for i in range(SAMPLES)
             ],
             True,
