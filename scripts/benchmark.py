@@ -1017,7 +1017,8 @@ def print_table(figures):
     print("x ceiling: requests/s over /healthz's; x best peer: over the best peer's of:")
     for ours, peers in COMPARED.items():
         best = figures["scenarios"].get(ours, {}).get("best_peer", "none measured")
-        print(f"  {ours}: {' or '.join(peers)} (best: {best})")
+        named = " or ".join(peer.removeprefix("peer: ") for peer in peers)
+        print(f"  {ours}: {named} (best: {best.removeprefix('peer: ')})")
     if "peers" in figures:
         peers = figures["peers"]
         print(
@@ -1074,11 +1075,12 @@ def print_growth(results):
             f"\n{figures['database']}: growth of p50 from {smaller['size']:,} to "
             f"{figures['size']:,} gifts"
         )
-        print(f"{'scenario':40} {'p50 ms':>9} {'p50 ms':>9} {'growth':>7}")
+        sizes = [f"p50 ms, {run['size']:,}" for run in (smaller, figures)]
+        print(f"{'scenario':40} {sizes[0]:>18} {sizes[1]:>18} {'growth':>7}")
         for name, ratio in figures["growth"]["p50"].items():
             print(
-                f"{name:40} {smaller['scenarios'][name]['p50']:9.1f} "
-                f"{figures['scenarios'][name]['p50']:9.1f} {ratio:7.2f}"
+                f"{name:40} {smaller['scenarios'][name]['p50']:18.1f} "
+                f"{figures['scenarios'][name]['p50']:18.1f} {ratio:7.2f}"
             )
 
 
