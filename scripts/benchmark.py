@@ -732,6 +732,11 @@ def load_wrk(port, urls, unique, cookie, seconds, work):
         check=True,
         timeout=seconds + REQUEST_TIMEOUT + 60,
     ).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output):
+    """wrk's report (with --latency) as the row's figures."""
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M))
     if "99" not in percentiles:
         raise RuntimeError(f"wrk gave no latencies:\n{output}")

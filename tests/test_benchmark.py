@@ -176,3 +176,35 @@ def test_the_peers_copy_holds_what_the_listing_shows(collection, tmp_path, monke
     assert db.execute(
         "select count(*) from gifts_fts where gifts_fts match ?", [f'"{word}"']
     ).fetchone()[0]
+
+
+WRK_REPORT = """Running 10s test @ http://127.0.0.1:8000
+  2 threads and 8 connections
+  Latency Distribution
+     50%    4.86s
+     75%    5.10s
+     90%    5.40s
+     99%    5.92s
+  16 requests in 10.02s, 5.41MB read
+  Socket errors: connect 0, read 0, write 0, timeout 3
+  Non-2xx or 3xx responses: 2
+Requests/sec:      1.60
+Transfer/sec:    553.12KB
+"""
+
+
+def test_a_wrk_report_becomes_a_row_and_its_timeouts_count_as_errors():
+    assert benchmark.parse_wrk(WRK_REPORT) == {
+        "rps": 1.6,
+        "p50": 4860,
+        "p99": 5920,
+        "errors": 5,
+        "socket_errors": "connect 0, read 0, write 0, timeout 3",
+    }
+
+
+def test_a_wrk_report_without_one_answer_in_time_is_not_a_row():
+    report = WRK_REPORT.replace("4.86s", "0.00us").replace("5.92s", "0.00us")
+
+    with pytest.raises(RuntimeError, match="no answer"):
+        benchmark.parse_wrk(report)
