@@ -6,10 +6,14 @@ generate_specimens --count N), serves it with gunicorn (2 sync workers, DEBUG of
 whitenoise) on a loopback port, and measures each kind of page with wrk from Debian's packages
 (or, without wrk, a small threaded Python client): requests/s, p50 and p99 latency, SQL queries
 per request (counted in-process), each as a ratio to /healthz measured in the same run, and the
-workers' peak memory. It also times import_collection on a CSV of N synthetic gifts. It prints one
-table per database and writes the same as JSON.
+workers' peak memory. It also times import_collection on a CSV of N synthetic gifts. Peers answer
+the same questions of the same gifts in the same run: Datasette's faceted table (from a virtualenv
+of its own, on a flat SQLite copy) and the Django admin's changelist; our rows are also given as a
+ratio to the best of them. Given two sizes, it adds each row's p50 growth between them. It prints
+one table per database and size, and writes the same as JSON.
 
 Usage (see README, "Benchmark"): scripts/benchmark.sh --size 115000 --db postgres --seconds 10
+or, for the growth too: scripts/benchmark.sh --db sqlite --size 115000 --size 1000000
 """
 
 import argparse
@@ -31,7 +35,7 @@ import time
 import urllib.request
 from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -39,6 +43,10 @@ GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 CONNECTIONS = 8
 SAMPLES = 400  # different addresses per scenario
+CEILING = "healthz (ceiling)"  # the row every row is a ratio to
+# wrk gives up on a request after this long (its default, 2 s, would drop a slow peer's answers
+# from the latencies and report the few fast ones).
+REQUEST_TIMEOUT = 60
 
 WRK_SCRIPT = r"""
 local paths = {}
@@ -417,22 +425,26 @@ def scenarios(probe, admin):
 
     accessions = probe["accessions"]
     countries = list(keys["country"])
-    admin_filters = [
+    admin_filters = [  # one of its list filters, at random
         f"leader__id__exact={rng.randint(1, 3)}",
         "status__exact=published",
         "sanctions__exact=possible",
         "confidence__exact=C",
+        "on_display__exact=1",
+        "direction__exact=received",
     ]
     words = ["silver", "vase", "porcelain", "sword", "crystal", "carpet"]
     # name: (addresses, a different address every request?, admin?)
     return {
-        "healthz (ceiling)": (["/healthz"], False, False),
+        CEILING: (["/healthz"], False, False),
         "home": (["/"], True, False),
         "listing, unfiltered": (["/gifts/"], True, False),
         "listing, 1-3 random filters": (many(random_listing), True, False),
         "search, common word": (
             [
-                f"/gifts/?q=silver&{random_listing()[7:]}" if i % 2 else "/gifts/?q=silver"
+                f"/gifts/?q=silver&{random_listing().removeprefix('/gifts/?')}"
+                if i % 2
+                else "/gifts/?q=silver"
                 for i in range(SAMPLES)
             ],
             True,
@@ -455,17 +467,231 @@ def scenarios(probe, admin):
         "leader": ([f"/leaders/{slug}/" for slug in keys["leader"]], True, False),
         "statistics": (["/statistics/"], True, False),
         "repeated page (cache)": (["/gifts/?country=" + countries[0]], False, False),
-        "admin changelist, filtered": (
+        # Peers: Django's own admin changelist of the same gifts, as a signed-in curator.
+        "peer: Django admin changelist, filtered": (
             [f"/{admin}gifts/gift/?{rng.choice(admin_filters)}" for _ in range(SAMPLES)],
             True,
             True,
         ),
-        "admin changelist, search": (
+        "peer: Django admin changelist, search": (
             [f"/{admin}gifts/gift/?q={rng.choice(words)}" for _ in range(SAMPLES)],
             True,
             True,
         ),
     }
+
+
+# --- Peers, measured in the same run on a copy of the same gifts --------------------------------
+
+# Datasette lives in a virtualenv of its own under the user's cache, made on first use: it is a
+# peer measured beside the site, never a dependency of it.
+DATASETTE_VERSION = "0.65.1"
+PEERS_HOME = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "friendship-gifts"
+    / "bench-peers"
+)
+# Facets Datasette is asked for on every table page: the listing's panels (its yes/no flags aside).
+PEER_FACETS = [
+    "leader",
+    "continent",
+    "country",
+    "donor_kind",
+    "donor",
+    "category",
+    "occasion",
+    "building",
+    "showroom",
+    "sanctions",
+    "confidence",
+    "decade",
+]
+# Datasette's defaults stop a query after 1 s and a facet after 200 ms: at 115,000 rows its facets
+# would be cut off ("facet timed out") and it would answer less than the listing does. These let
+# it answer fully; suggested facets (which the listing has no equivalent of) are switched off.
+DATASETTE_SETTINGS = {
+    "sql_time_limit_ms": "20000",
+    "facet_time_limit_ms": "20000",
+    "suggest_facets": "off",
+}
+# What `_search` searches: the gift's words and the names the listing's search also finds it by
+# (gifts.search.gift_document: title, description, donor, recipient, country, occasion, category).
+PEER_SEARCHED = ["title", "description", "donor", "leader", "country", "occasion", "category"]
+PEER_TABLE = "/peer/gifts"  # the database file peer.db, its table gifts
+# Our rows measured on Datasette too: the same addresses, as its table pages (datasette_path).
+DATASETTE_ROWS = {
+    "listing, unfiltered": "peer: Datasette, unfiltered",
+    "listing, 1-3 random filters": "peer: Datasette, 1-3 random filters",
+    "search, common word": "peer: Datasette, search, common word",
+    "search, rare word": "peer: Datasette, search, rare word",
+}
+# Our row: the peers' rows that answer the same question, the best of which it is compared to.
+COMPARED = {
+    "listing, unfiltered": ["peer: Datasette, unfiltered"],
+    "listing, 1-3 random filters": [
+        "peer: Datasette, 1-3 random filters",
+        "peer: Django admin changelist, filtered",
+    ],
+    "search, common word": [
+        "peer: Datasette, search, common word",
+        "peer: Django admin changelist, search",
+    ],
+    "search, rare word": ["peer: Datasette, search, rare word"],
+}
+
+# A flat copy of the published gifts, written from the listing's own index so that it holds
+# exactly what the listing shows: one row per gift, each facet's option as its label (NULL for
+# "none"), the year and decade, with an index on every facet column (as `sqlite-utils
+# create-index` would make) and an FTS5 table for `_search` over PEER_SEARCHED.
+PEER_EXPORT = r"""
+import json, sqlite3, sys
+import numpy as np
+from catalogue import index
+from gifts.models import Gift
+asked = json.loads(sys.stdin.read())
+path, facets, searched = asked["path"], asked["facets"], asked["searched"]
+c = index.collection()
+labels, columns = {}, {}
+for name in facets:
+    dimension = c.dimensions[name]
+    labels[name] = {o.key: o.label for o in dimension.options if o.key}
+    named = np.array([o.label if o.key else None for o in dimension.options], dtype=object)
+    columns[name] = named[dimension.codes]
+texts = Gift.objects.published().holdings().order_by("id").values_list(
+    "id", "accession_number", "title", "description")
+db = sqlite3.connect(path)
+db.execute("create table gifts (id integer primary key, accession_number text, title text, "
+           "description text, year integer, " + ", ".join(f"[{n}] text" for n in facets) + ")")
+rows = (
+    (id_, accession, title, description, int(c.years[i]) or None,
+     *(columns[n][i] for n in facets))
+    for i, (id_, accession, title, description) in enumerate(texts.iterator(chunk_size=5000))
+)
+db.executemany(f"insert into gifts values ({', '.join('?' * (5 + len(facets)))})", rows)
+# Row i of the index is the i-th gift by id: the facet columns belong to the right gifts.
+assert [id_ for id_, in db.execute("select id from gifts order by id")] == c.ids.tolist()
+for name in [*facets, "year"]:
+    db.execute(f"create index gifts_{name} on gifts([{name}])")
+db.execute(f'create virtual table gifts_fts using fts5({", ".join(searched)}, content="gifts", '
+           'content_rowid="id")')
+db.execute("insert into gifts_fts(gifts_fts) values ('rebuild')")
+db.commit()
+db.execute("vacuum")
+db.close()
+print("RESULT" + json.dumps({"labels": labels, "rows": c.size}))
+"""
+
+
+def datasette_program():
+    """The datasette command of the peers' own virtualenv, made (python3 -m venv, pip install
+    datasette==DATASETTE_VERSION from PyPI) when missing; None when it cannot be made."""
+    home = PEERS_HOME / f"datasette-{DATASETTE_VERSION}"
+    program = home / "bin" / "datasette"
+    if program.exists():
+        return program
+    print(f"  installing datasette {DATASETTE_VERSION} into {home}", flush=True)
+    try:
+        home.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["python3", "-m", "venv", str(home)], check=True)
+        subprocess.run(
+            [str(home / "bin" / "pip"), "install", "-q", f"datasette=={DATASETTE_VERSION}"],
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        print(f"  Datasette could not be installed ({error}): its rows are not measured")
+        shutil.rmtree(home, ignore_errors=True)
+        return None
+    return program
+
+
+def datasette_path(path, labels):
+    """
+    The Datasette table page that answers what a listing address asks: the same filters (each
+    option's key in the listing, its label in the copy), year_from as year__gte, q as _search,
+    every facet of PEER_FACETS and a page of the listing's 24 gifts.
+    """
+    query = parse_qsl(urlsplit(path).query)
+    params = [("_facet", name) for name in PEER_FACETS]
+    for key, value in query:
+        if key == "q":
+            params.append(("_search", value))
+        elif key == "year_from":
+            params.append(("year__gte", value))
+        elif key in labels:
+            params.append((f"{key}__exact", labels[key][value]))
+        else:
+            raise ValueError(f"no Datasette equivalent of {key}={value}")
+    params.append(("_size", "24"))
+    return f"{PEER_TABLE}?{urlencode(params)}"
+
+
+def datasette_scenarios(plans, labels):
+    """The peer's rows: the listing's and search's scenarios, the same addresses, as Datasette
+    table pages."""
+    return {
+        peer: [datasette_path(path, labels) for path in plans[ours][0]]
+        for ours, peer in DATASETTE_ROWS.items()
+    }
+
+
+def datasette_answer(port, path):
+    """A Datasette table page's JSON twin: what it counted."""
+    table, _, query = path.partition("?")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{table}.json?{query}", timeout=120) as r:
+        return json.loads(r.read())
+
+
+def measure_datasette(env, plans, seconds, work, load):
+    """Datasette's rows, on a flat copy of the gifts of the database just measured, served alone
+    on the machine (gunicorn has stopped) by one process, as `datasette serve` does."""
+    program = datasette_program()
+    if program is None:
+        return {}
+    database = work / "peer.db"
+    database.unlink(missing_ok=True)
+    asked = {"path": str(database), "facets": PEER_FACETS, "searched": PEER_SEARCHED}
+    exported = shell(env, PEER_EXPORT, json.dumps(asked))
+    port = free_port()
+    settings = [
+        arg for name, value in DATASETTE_SETTINGS.items() for arg in ("--setting", name, value)
+    ]
+    server = subprocess.Popen(
+        [
+            str(program),
+            "serve",
+            "-i",
+            str(database),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *settings,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    rows = {}
+    try:
+        wait_for(port, path="/-/versions.json")
+        for name, urls in datasette_scenarios(plans, exported["labels"]).items():
+            # Its first answer, as JSON, is not timed: it shows that the facets were all counted
+            # (none cut off by a time limit) and that the filters matched.
+            answer = datasette_answer(port, urls[0])
+            missing = [facet for facet in PEER_FACETS if facet not in answer["facet_results"]]
+            if missing:  # a facet past its time limit is left out of the answer
+                print(f"  {name}: facets timed out: {', '.join(missing)}", flush=True)
+            row = measure(name, load, port, urls, True, "", seconds, work)
+            if row:
+                print(f"  {'':40} its first answer: {answer['filtered_table_rows_count']:,} gifts")
+                rows[name] = row | {
+                    "matches": answer["filtered_table_rows_count"],
+                    "facets_timed_out": missing,
+                }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return {name: row for name, row in rows.items() if row}
 
 
 def parse_duration(text):
@@ -494,6 +720,8 @@ def load_wrk(port, urls, unique, cookie, seconds, work):
             "-d",
             f"{seconds}s",
             "--latency",
+            "--timeout",
+            f"{REQUEST_TIMEOUT}s",
             "-s",
             str(script),
             f"http://127.0.0.1:{port}",
@@ -502,18 +730,27 @@ def load_wrk(port, urls, unique, cookie, seconds, work):
         capture_output=True,
         text=True,
         check=True,
-        timeout=seconds + 60,
+        timeout=seconds + REQUEST_TIMEOUT + 60,
     ).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output):
+    """wrk's report (with --latency) as the row's figures."""
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M))
     if "99" not in percentiles:
         raise RuntimeError(f"wrk gave no latencies:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)$", output, re.M)
+    timeouts = re.search(r"timeout (\d+)", socket_errors[1]) if socket_errors else None
+    if not parse_duration(percentiles["99"]):  # not one answer in time: nothing to report
+        raise RuntimeError(f"no answer within {REQUEST_TIMEOUT} s:\n{output}")
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
         "p50": parse_duration(percentiles["50"]),
         "p99": parse_duration(percentiles["99"]),
-        "errors": int(errors[1]) if errors else 0,
+        # A request past the timeout is left out of the latencies: it counts as an error.
+        "errors": (int(errors[1]) if errors else 0) + (int(timeouts[1]) if timeouts else 0),
         "socket_errors": socket_errors[1] if socket_errors else "",
     }
 
@@ -525,7 +762,7 @@ def load_python(port, urls, unique, cookie, seconds, work):
 
     def client(number):
         rng = random.Random(number)
-        connection = HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
         counter = 0
         while time.monotonic() < deadline:
             counter += 1
@@ -607,17 +844,17 @@ def page_sizes(port, plans):
     return sizes
 
 
-def wait_for(port, timeout=120):
+def wait_for(port, timeout=120, path="/healthz"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with (
             contextlib.suppress(OSError),
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response,
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response,
         ):
             if response.status == 200:
                 return
         time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"the server on port {port} did not start")
 
 
 def benchmark(kind, size, seconds, work, load, csv_rows):
@@ -681,28 +918,23 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
         )
         rows = {}
         for name, (urls, unique, is_admin) in plans.items():
-            try:
-                result = load(port, urls, unique, cookie if is_admin else "", seconds, work)
-            except (RuntimeError, subprocess.SubprocessError) as error:
-                print(f"  {name}: not measured ({error})", flush=True)
-                continue
-            result.update(queries.get(name, {}))
-            rows[name] = result
-            print(
-                f"  {name:32} {result['rps']:9.1f} req/s  p50 {result['p50']:7.1f} ms  "
-                f"p99 {result['p99']:7.1f} ms",
-                flush=True,
+            result = measure(
+                name, load, port, urls, unique, cookie if is_admin else "", seconds, work
             )
+            if result:
+                rows[name] = result | queries.get(name, {})
         figures["worker_peak_memory_mb"] = [round(m, 1) for m in worker_memory(server.pid)]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    rows.update(measure_datasette(env, plans, seconds, work, load))
+    figures["peers"] = {
+        "datasette": DATASETTE_VERSION,
+        "datasette_settings": DATASETTE_SETTINGS,
+        "datasette_facets": PEER_FACETS,
+    }
+    figures["scenarios"] = compare(rows)
     figures["exports"] = export_figures(env)
-
-    ceiling = rows["healthz (ceiling)"]["rps"]
-    for row in rows.values():
-        row["ratio_to_ceiling"] = round(row["rps"] / ceiling, 3) if ceiling else None
-    figures["scenarios"] = rows
 
     csv_folder = work / f"csv-{kind}-{csv_rows}"
     write_csv_collection(csv_folder, csv_rows)
@@ -729,6 +961,47 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
     return figures
 
 
+def measure(name, load, port, urls, unique, cookie, seconds, work):
+    """One row's figures, printed as they come; None when the load generator failed."""
+    try:
+        result = load(port, urls, unique, cookie, seconds, work)
+    except (RuntimeError, subprocess.SubprocessError) as error:
+        print(f"  {name}: not measured ({error})", flush=True)
+        return None
+    print(
+        f"  {name:40} {result['rps']:9.1f} req/s  p50 {result['p50']:7.1f} ms  "
+        f"p99 {result['p99']:7.1f} ms",
+        flush=True,
+    )
+    return result
+
+
+def compare(rows):
+    """
+    Each row's requests/s as a ratio to the ceiling (/healthz, the same run), and each of our
+    rows that has peers (COMPARED) as a ratio to the best of them (the one with the most
+    requests/s): 20.0 means twenty times the best peer's throughput.
+    """
+    ceiling = rows.get(CEILING, {}).get("rps")
+    for name, row in rows.items():
+        row["ratio_to_ceiling"] = round(row["rps"] / ceiling, 3) if ceiling else None
+        peers = [rows[peer] | {"name": peer} for peer in COMPARED.get(name, []) if peer in rows]
+        best = max(peers, key=lambda peer: peer["rps"], default=None)
+        if best and best["rps"]:
+            row["best_peer"] = best["name"]
+            row["ratio_to_best_peer"] = round(row["rps"] / best["rps"], 2)
+    return rows
+
+
+def growth(smaller, larger):
+    """{row: p50 at the larger size / p50 at the smaller} for the rows both runs measured."""
+    return {
+        name: round(row["p50"] / smaller[name]["p50"], 2)
+        for name, row in larger.items()
+        if name in smaller and smaller[name]["p50"]
+    }
+
+
 def suggest_line(row):
     engine, request = row["engine_ms"], row["request_ms"]
     return (
@@ -745,13 +1018,29 @@ def print_table(figures):
         f"(load: {figures['load_generator']}, {CONNECTIONS} connections, 2 sync workers)"
     )
     print(
-        f"{'scenario':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'queries':>7} "
-        f"{'x ceiling':>9} {'errors':>6}"
+        f"{'scenario':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'queries':>7} "
+        f"{'x ceiling':>9} {'x best peer':>11} {'errors':>6}"
     )
     for name, row in figures["scenarios"].items():
+        versus = row.get("ratio_to_best_peer")
         print(
-            f"{name:32} {row['rps']:9.1f} {row['p50']:8.1f} {row['p99']:8.1f} "
-            f"{row.get('queries', '-'):>7} {row['ratio_to_ceiling']:9.3f} {row['errors']:>6}"
+            f"{name:40} {row['rps']:9.1f} {row['p50']:8.1f} {row['p99']:8.1f} "
+            f"{row.get('queries', '-'):>7} {row['ratio_to_ceiling']:9.3f} "
+            f"{'-' if versus is None else f'{versus:.2f}':>11} {row['errors']:>6}"
+        )
+    print("x ceiling: requests/s over /healthz's; x best peer: over the best peer's of:")
+    for ours, peers in COMPARED.items():
+        best = figures["scenarios"].get(ours, {}).get("best_peer", "none measured")
+        named = " or ".join(peer.removeprefix("peer: ") for peer in peers)
+        print(f"  {ours}: {named} (best: {best.removeprefix('peer: ')})")
+    if "peers" in figures:
+        peers = figures["peers"]
+        print(
+            f"peers: Datasette {peers['datasette']} (one process, `datasette serve -i`, settings "
+            + ", ".join(f"{k}={v}" for k, v in peers["datasette_settings"].items())
+            + f"; facets {', '.join(peers['datasette_facets'])}; 24 rows a page) on a flat SQLite "
+            "copy of the same gifts, measured after gunicorn stopped; the Django admin changelist "
+            "as a signed-in superuser, in the same gunicorn"
         )
     print(f"worker peak memory (MB): {figures['worker_peak_memory_mb']}")
     print(
@@ -770,12 +1059,59 @@ def print_table(figures):
     )
 
 
+def grow(results):
+    """For each database run at several sizes, each larger size's p50 growth from the smallest,
+    kept in its figures as {"from_size": ..., "p50": {row: ratio}}."""
+    for kind in dict.fromkeys(figures["database"] for figures in results):
+        runs = sorted(
+            (figures for figures in results if figures["database"] == kind),
+            key=lambda figures: figures["size"],
+        )
+        for figures in runs[1:]:
+            figures["growth"] = {
+                "from_size": runs[0]["size"],
+                "p50": growth(runs[0]["scenarios"], figures["scenarios"]),
+            }
+
+
+def print_growth(results):
+    """The p50 of every row at each size, and its growth from the smallest."""
+    for figures in results:
+        if "growth" not in figures:
+            continue
+        smaller = next(
+            run
+            for run in results
+            if run["database"] == figures["database"]
+            and run["size"] == figures["growth"]["from_size"]
+        )
+        print(
+            f"\n{figures['database']}: growth of p50 from {smaller['size']:,} to "
+            f"{figures['size']:,} gifts"
+        )
+        sizes = [f"p50 ms, {run['size']:,}" for run in (smaller, figures)]
+        print(f"{'scenario':40} {sizes[0]:>18} {sizes[1]:>18} {'growth':>7}")
+        for name, ratio in figures["growth"]["p50"].items():
+            print(
+                f"{name:40} {smaller['scenarios'][name]['p50']:18.1f} "
+                f"{figures['scenarios'][name]['p50']:18.1f} {ratio:7.2f}"
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=115_000, help="synthetic gifts (115000)")
+    parser.add_argument(
+        "--size",
+        type=int,
+        action="append",
+        help="synthetic gifts (115000); give it twice (--size 115000 --size 1000000) for the "
+        "growth of each row's p50 between the sizes",
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=10, help="per scenario (10)")
-    parser.add_argument("--output", default=None, help="JSON file (var/benchmark-<size>.json)")
+    parser.add_argument(
+        "--output", default=None, help="JSON file (var/benchmark-<size>[-<size>].json)"
+    )
     parser.add_argument(
         "--csv-rows", type=int, default=115_000, help="rows in the timed CSV import (115000)"
     )
@@ -796,17 +1132,21 @@ def main():
     if load is load_python:
         print("wrk not found (apt-get install wrk): using the threaded Python client")
     kinds = ["sqlite", "postgres"] if arguments.db == "both" else [arguments.db]
+    sizes = sorted(set(arguments.size or [115_000]))
     results = []
-    with tempfile.TemporaryDirectory(prefix="museum-bench-") as folder:
+    for size in sizes:
         for kind in kinds:
-            results.append(
-                benchmark(
-                    kind, arguments.size, arguments.seconds, Path(folder), load, arguments.csv_rows
+            # A folder per run: the larger run's databases don't sit beside the smaller's.
+            with tempfile.TemporaryDirectory(prefix="museum-bench-") as folder:
+                results.append(
+                    benchmark(kind, size, arguments.seconds, Path(folder), load, arguments.csv_rows)
                 )
-            )
+    grow(results)
     for figures in results:
         print_table(figures)
-    output = Path(arguments.output or ROOT / "var" / f"benchmark-{arguments.size}.json")
+    print_growth(results)
+    name = "-".join(str(size) for size in sizes)
+    output = Path(arguments.output or ROOT / "var" / f"benchmark-{name}.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2))
     print(f"\nWritten to {output}")
