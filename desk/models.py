@@ -156,6 +156,20 @@ class CollectionState(models.Model):
             _request_memo.reset(token)
 
     @classmethod
+    def answer_behind(cls):
+        """Say that this request is answered from an older version than current_key(): the
+        listing index's new version is still being built by another process. Its page must not
+        be kept under the current version (operations.cache)."""
+        remembered = _request_memo.get()
+        if remembered is not None:
+            remembered.behind = True
+
+    @classmethod
+    def answered_behind(cls):
+        remembered = _request_memo.get()
+        return remembered is not None and remembered.behind
+
+    @classmethod
     def read_key(cls):
         """(version, changed): the time tells two versions with one number apart, as happens
         when a transaction that moved the version on is rolled back and another moves it again."""
@@ -213,6 +227,7 @@ class RememberedKey:
     no lock: no other thread sees it, and it holds one value, so it needs no bound."""
 
     key: tuple | None = None
+    behind: bool = False  # answered from an older version (answer_behind)
 
 
 _deferred_bumps = contextvars.ContextVar("deferred_collection_bumps", default=None)
