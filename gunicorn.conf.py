@@ -133,7 +133,8 @@ def _build_listing_index(server, when):
         server.log.warning("Listing index not built %s: %s", when, lines[-1] if lines else "")
     else:
         seconds = time.monotonic() - started
-        server.log.info("Listing index ready %s in %.1f s: %s", when, seconds, done.stdout.strip())
+        said = done.stdout.strip().splitlines()[-1:]  # the command's own line, after the logs
+        server.log.info("Listing index ready %s in %.1f s: %s", when, seconds, "".join(said))
 
 
 def when_ready(server):

@@ -21,6 +21,7 @@ builds the new version while the others answer with the one they hold.
 """
 
 import datetime
+import logging
 import threading
 from array import array
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent
 from desk.models import CollectionState
 from desk.text import fold
 from gifts.models import Gift
+
+logger = logging.getLogger(__name__)
 
 UNKNOWN_YEAR = 0
 SORTS = {
@@ -556,7 +559,14 @@ def collection():
         return loaded
     with _lock:
         if _loaded is None or _loaded.version != version:
-            parts = store.open_or_build(version, lambda: Collection(version).parts(), _loaded)
+            try:
+                parts = store.open_or_build(version, lambda: Collection(version).parts(), _loaded)
+            except OSError:
+                # The folder cannot be written (full, or not the service's): slower and larger,
+                # but the site answers.
+                logger.exception("Listing index not shared; this process reads its own")
+                _loaded = Collection(version)
+                return _loaded
             if parts is None:
                 CollectionState.answer_behind()
                 return _loaded

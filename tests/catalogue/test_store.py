@@ -128,6 +128,18 @@ def test_a_new_worker_maps_the_newest_build_without_the_database(client, collect
     assert index.collection() is mapped
 
 
+def test_a_folder_that_cannot_be_written_leaves_each_process_its_own_copy(
+    client, collection, settings, tmp_path
+):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    settings.LISTING_INDEX_DIR = blocked / "listing-index"
+    response = client.get(LIST, {"country": "FRA"})
+    assert response.status_code == 200
+    assert response.context["result"].count == 1
+    assert mapped_file(index.collection().ids) is None
+
+
 # The store alone, with a stand-in for what the database gives -----------------------------------
 
 
