@@ -2,6 +2,9 @@
 
 import datetime
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -217,3 +220,31 @@ def test_builds_of_another_database_or_format_are_not_read(settings, monkeypatch
     assert builds() == [store.build_name(version(2))]  # the old format's build removed
     monkeypatch.setattr(store, "database_tag", lambda: "another")
     assert store.open_newest() is None
+
+
+ANOTHER_PROCESS = """
+import datetime, os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "museum.settings")
+django.setup()
+from catalogue import store
+store.database_tag = lambda: "shared"
+version = (1, datetime.datetime(2026, 1, 1, 12, 1, tzinfo=datetime.UTC))
+arrays, meta = store.open_or_build(version, make=lambda: 1 / 0)
+path = str(arrays["codes"].base.filename)
+mapped = any(line.rstrip().endswith(path) for line in open("/proc/self/maps"))
+print(path, int(arrays["codes"][0]), mapped)
+"""
+
+
+def test_another_process_maps_the_build_this_one_made(settings, monkeypatch):
+    monkeypatch.setattr(store, "database_tag", lambda: "shared")
+    arrays, _ = store.open_or_build(version(1), lambda: parts(1))
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(ANOTHER_PROCESS)],
+        env={**os.environ, "DJANGO_LISTING_INDEX_DIR": str(store.root())},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == [mapped_file(arrays["codes"]), "1", "True"]
