@@ -119,9 +119,9 @@ def reached_by_published(queryset, relation):
 
 class CollectionState(models.Model):
     """
-    One row whose version goes up whenever anything a visitor can see changes. Each web worker
-    keeps the collection's listing columns in memory (catalogue.index) and reloads them when the
-    version it loaded is no longer the current one.
+    One row whose version goes up whenever anything a visitor can see changes. The listing's index
+    (catalogue.index) is built again for a new version, once per machine, and the page cache
+    (operations.cache) keys pages by it.
     """
 
     version = models.PositiveBigIntegerField("version", default=1)
