@@ -67,8 +67,8 @@ else:
 
 # --- Workers -----------------------------------------------------------------------------------
 
-# 2 x cores + 1 is gunicorn's rule of thumb. Each worker holds the in-memory listing
-# (catalogue/index.py, ~100 MB with 115,000 gifts), so the default stops at 8.
+# 2 x cores + 1 is gunicorn's rule of thumb. The workers share one copy of the listing's index
+# (catalogue.store: files they all map), so memory grows little with their number.
 workers = _int_env("WEB_CONCURRENCY", min(2 * _cores() + 1, 8))
 # Threads help only when requests wait on I/O (Redis, PostgreSQL); with one thread the plain
 # sync worker is the simplest and most robust choice.
@@ -106,16 +106,58 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 logger_class = "operations.gunicorn_logging.JsonAccessLogger"
 
 
+def _build_listing_index(server, when):
+    """
+    Build the listing's index of the current collection version (catalogue.store) in a process of
+    its own, before the master starts workers: they then only map its files. Without it (the
+    database away, say) the first worker to find no build makes it while the others wait.
+    """
+    import subprocess
+    import sys
+    import time
+
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, os.path.join(chdir, "manage.py"), "build_listing_index"],
+            cwd=chdir,
+            capture_output=True,
+            text=True,
+            timeout=_int_env("LISTING_INDEX_BUILD_TIMEOUT", 300),
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        server.log.warning("Listing index not built %s: %s", when, error)
+        return
+    if done.returncode:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        server.log.warning("Listing index not built %s: %s", when, lines[-1] if lines else "")
+    else:
+        seconds = time.monotonic() - started
+        said = done.stdout.strip().splitlines()[-1:]  # the command's own line, after the logs
+        server.log.info("Listing index ready %s in %.1f s: %s", when, seconds, "".join(said))
+
+
+def when_ready(server):
+    _build_listing_index(server, "at start")
+
+
+def on_reload(server):
+    """On HUP the old workers answer while this runs; the new ones find the index built (a new
+    release's code may have changed its format)."""
+    _build_listing_index(server, "on reload")
+
+
 def post_worker_init(worker):
     """
-    Load the listing's columns (catalogue.index) before this worker takes its first request. A new
-    worker (at start, or after max_requests) would otherwise make one visitor wait while it reads
-    the whole collection: about a second at 115,000 gifts, several at a million. Meanwhile the
-    other workers answer.
+    Map the listing's index (catalogue.index) before this worker takes its first request: the
+    newest build of the machine first, which needs no database, then the current version's, which
+    the master has built (when_ready, on_reload) or another worker has. Mapping takes
+    milliseconds; a worker only builds when no process has (then the others wait for it).
     """
     try:
         from catalogue import index
 
+        index.map_newest()
         index.collection()
     except Exception:
-        worker.log.exception("Could not load the collection early; the first request will")
+        worker.log.exception("Could not map the listing index early; the first request will")

@@ -6,19 +6,22 @@ count, a page of them in order, and for every facet the count each option would 
 other filters applied. Done in SQL that is a COUNT and a GROUP BY over the matching rows per facet:
 at 115,000 gifts, hundreds of milliseconds a page, and it grows with the collection.
 
-Instead each web worker keeps the listing's columns in memory as NumPy arrays, one entry per
-published holding (about 60 bytes a gift: 7 MB at 115,000, 60 MB at a million), and answers
-filters, counts, facets and page order with vectorised array operations (well under a
-millisecond per facet at 115,000). Only the page's own gifts are then read from the database, by
-primary key. Full-text search stays in the database (catalogue.search) and its matches are combined
-here.
+Instead the listing's columns are kept as NumPy arrays, one entry per published holding (about 80
+bytes a gift with the sort orders and groups worked out once: 9 MB at 115,000, 80 MB at a
+million), and filters, counts, facets and page order are answered with vectorised
+array operations (well under a millisecond per facet at 115,000). Only the page's own gifts are
+then read from the database, by primary key. Full-text search stays in the database
+(catalogue.search) and its matches are combined here.
 
-The columns are loaded once per worker and again when the collection version
-(desk.models.CollectionState) moves on, which every save, import and bulk action does. Checking
-the version is one primary-key query per request.
+The arrays are built once per collection version (desk.models.CollectionState), which every save,
+import and bulk action moves on, into files that every worker of the machine maps read-only
+(catalogue.store): one copy in memory however many workers there are, and a new worker only maps
+them. Checking the version is one primary-key query per request; when it has moved, one process
+builds the new version while the others answer with the one they hold.
 """
 
 import datetime
+import logging
 import threading
 from array import array
 from dataclasses import dataclass, field
@@ -28,13 +31,15 @@ import numpy as np
 from django.db.models.functions import Lower
 from django.utils.safestring import mark_safe
 
-from catalogue import search, suggest
+from catalogue import search, store, suggest
 from catalogue.caches import BoundedCache
 from catalogue.cards import VIEWS
-from catalogue.facets import FACETS, FLAGS, Dimension, Option, Parent
+from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent
 from desk.models import CollectionState
 from desk.text import fold
 from gifts.models import Gift
+
+logger = logging.getLogger(__name__)
 
 UNKNOWN_YEAR = 0
 SORTS = {
@@ -62,6 +67,8 @@ CARDS_KEPT = 5000
 # Counts and orders of large results kept, counted in array entries: at most 16 MB per worker.
 ANSWERS_KEPT = 4_000_000
 CONTEXT_TOKEN = "LISTINGCONTEXT"
+# The dimensions a gift page asks related() for: their groups are worked out in the build.
+GROUPED = ("occasion", "donor", "country")
 
 
 def columns_read():
@@ -77,9 +84,15 @@ def columns_read():
 class Collection:
     """The listing columns of every published holding, as loaded at one collection version."""
 
-    def __init__(self, version):
+    def __init__(self, version, parts=None):
+        """Read from the database, or from ``parts`` (the arrays and meta of parts()) that a
+        build of this version left (catalogue.store)."""
         self.version = version
-        self.load()
+        if parts is None:
+            self.load()
+        else:
+            self.adopt(*parts)
+        self.keep(parts[0] if parts else {})
 
     def read_columns(self, gifts):
         """Stream the rows into compact arrays: a million gifts never become Python tuples."""
@@ -147,7 +160,62 @@ class Collection:
         )
         self.title_ranks = np.empty(self.size, dtype=np.int32)
         self.title_ranks[np.searchsorted(self.ids, title_order)] = np.arange(len(title_order))
-        # What is kept with this version, each cache with its own bound.
+
+    def parts(self):
+        """What a build keeps on disk: (arrays by name, the rest). The sort orders and the gift
+        page's groups are worked out here, once, rather than in every worker."""
+        arrays = {
+            "ids": self.ids,
+            "years": self.years,
+            "ordinals": self.ordinals,
+            "created": self.created,
+            "title_ranks": self.title_ranks,
+        }
+        for name, dimension in self.dimensions.items():
+            arrays[f"codes.{name}"] = dimension.codes
+        for key, flags in self.flags.items():
+            arrays[f"flag.{key}"] = flags
+        for sort in SORTS:
+            if sort != "relevance":
+                arrays[f"order.{sort}"] = self.order(sort)
+        for name in GROUPED:
+            arrays[f"rows.{name}"], arrays[f"starts.{name}"] = self.grouped(name)
+        meta = {
+            "version": self.version,
+            "size": self.size,
+            "options": {  # an Option's empty extra is one shared mapping, which pickle refuses
+                name: [(o.key, o.label, o.id, dict(o.extra) or None) for o in dimension.options]
+                for name, dimension in self.dimensions.items()
+            },
+            "flags": list(self.flags),
+            "leader_spellings": self.leader_spellings,
+        }
+        return arrays, meta
+
+    def adopt(self, arrays, meta):
+        """Take the arrays (mapped read-only) and the rest of a build."""
+        if meta["version"] != self.version:
+            raise store.Unreadable(f"built for version {meta['version']}, not {self.version}")
+        self.ids = arrays["ids"]
+        self.size = meta["size"]
+        self.years = arrays["years"]
+        self.ordinals = arrays["ordinals"]
+        self.created = arrays["created"]
+        self.title_ranks = arrays["title_ranks"]
+        self.leader_spellings = meta["leader_spellings"]
+        self.dimensions = {
+            name: Dimension(
+                name,
+                [Option(k, label, id_, extra or NO_EXTRA) for k, label, id_, extra in options],
+                arrays[f"codes.{name}"],
+            )
+            for name, options in meta["options"].items()
+        }
+        self.flags = {key: arrays[f"flag.{key}"] for key in meta["flags"]}
+
+    def keep(self, built):
+        """What is kept with this version, each cache with its own bound; the orders and groups
+        a build holds are in them from the start."""
         self.orders = BoundedCache(len(SORTS))  # sort -> every row in its order
         self.groups = BoundedCache(len(self.dimensions))  # dimension -> grouped(): rows, starts
         self.posted = BoundedCache(len(self.dimensions))  # dimension -> postings(): rows, starts
@@ -164,6 +232,12 @@ class Collection:
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
         self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
         self.suggested = BoundedCache(suggest.ANSWERS_KEPT)  # query's words -> suggestions
+        for sort in SORTS:
+            if f"order.{sort}" in built:
+                self.orders.set(sort, built[f"order.{sort}"])
+        for name in GROUPED:
+            if f"rows.{name}" in built:
+                self.groups.set(name, (built[f"rows.{name}"], built[f"starts.{name}"]))
 
     def sort_key(self, sort):
         """The key a sort orders rows by. Unknown dates come after known ones either way."""
@@ -601,7 +675,12 @@ _lock = threading.Lock()
 
 
 def collection():
-    """The in-memory collection at the current version, loaded again when it has moved on."""
+    """
+    The collection at the current version. When the version has moved on, its build is mapped
+    (catalogue.store), made first if no process has made it yet; while another process makes it,
+    the version held so far answers, and the page it makes is not kept in the page cache
+    (CollectionState.answered_behind).
+    """
     global _loaded
     version = CollectionState.current_key()
     loaded = _loaded
@@ -609,5 +688,30 @@ def collection():
         return loaded
     with _lock:
         if _loaded is None or _loaded.version != version:
-            _loaded = Collection(version)
+            try:
+                parts = store.open_or_build(version, lambda: Collection(version).parts(), _loaded)
+            except OSError:
+                # The folder cannot be written (full, or not the service's): slower and larger,
+                # but the site answers.
+                logger.exception("Listing index not shared; this process reads its own")
+                _loaded = Collection(version)
+                return _loaded
+            if parts is None:
+                CollectionState.answer_behind()
+                return _loaded
+            _loaded = Collection(version, parts)
+        return _loaded
+
+
+def map_newest():
+    """Map the newest build of the machine without asking the database: what a new worker does
+    before its first request (gunicorn.conf.py). If the database is away meanwhile, the worker
+    holds the index all the same, and a version that did not move costs nothing once it is
+    back."""
+    global _loaded
+    with _lock:
+        if _loaded is None:
+            parts = store.open_newest()
+            if parts is not None:
+                _loaded = Collection(parts[1]["version"], parts)
         return _loaded

@@ -119,9 +119,9 @@ def reached_by_published(queryset, relation):
 
 class CollectionState(models.Model):
     """
-    One row whose version goes up whenever anything a visitor can see changes. Each web worker
-    keeps the collection's listing columns in memory (catalogue.index) and reloads them when the
-    version it loaded is no longer the current one.
+    One row whose version goes up whenever anything a visitor can see changes. The listing's index
+    (catalogue.index) is built again for a new version, once per machine, and the page cache
+    (operations.cache) keys pages by it.
     """
 
     version = models.PositiveBigIntegerField("version", default=1)
@@ -154,6 +154,20 @@ class CollectionState(models.Model):
             yield
         finally:
             _request_memo.reset(token)
+
+    @classmethod
+    def answer_behind(cls):
+        """Say that this request is answered from an older version than current_key(): the
+        listing index's new version is still being built by another process. Its page must not
+        be kept under the current version (operations.cache)."""
+        remembered = _request_memo.get()
+        if remembered is not None:
+            remembered.behind = True
+
+    @classmethod
+    def answered_behind(cls):
+        remembered = _request_memo.get()
+        return remembered is not None and remembered.behind
 
     @classmethod
     def read_key(cls):
@@ -213,6 +227,7 @@ class RememberedKey:
     no lock: no other thread sees it, and it holds one value, so it needs no bound."""
 
     key: tuple | None = None
+    behind: bool = False  # answered from an older version (answer_behind)
 
 
 _deferred_bumps = contextvars.ContextVar("deferred_collection_bumps", default=None)

@@ -277,6 +277,11 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 MEDIA_ACCEL_REDIRECT = env_bool("DJANGO_MEDIA_ACCEL_REDIRECT", PRODUCTION)
 MEDIA_ACCEL_LOCATION = "/protected-media/"
 
+# The gift listing's index (catalogue.index): built once per collection version into files under
+# this folder, which every web worker of the machine maps (catalogue.store). Local to the machine;
+# only a few builds are kept (about 10 MB each at 115,000 gifts, 90 MB at a million).
+LISTING_INDEX_DIR = Path(env("DJANGO_LISTING_INDEX_DIR", str(VAR_DIR / "listing-index")))
+
 # Downloads (public CSV and JSON, the admin's CSV and Excel; the exports app). One with at most
 # this many rows is made within the request (streamed; Excel written first), about 3 s on a
 # 2-core machine (README, "Benchmark"); a larger one is prepared outside the request by the

@@ -118,6 +118,8 @@ class PublicPageCacheMiddleware:
             and not response.cookies
             and response.get("Content-Type", "").startswith(CACHEABLE_TYPES)
             and "private" not in response.get("Cache-Control", "")
+            # Made from an older collection version than the key it would be kept under.
+            and not CollectionState.answered_behind()
         )
 
     def key(self, request, version, changed):

@@ -23,6 +23,12 @@ def exports_in_a_test_folder(settings, tmp_path):
     settings.EXPORT_BUILDER = "none"
 
 
+@pytest.fixture(autouse=True)
+def listing_index_in_a_test_folder(settings, tmp_path):
+    """The listing index's builds (catalogue.store) go to the test's own folder."""
+    settings.LISTING_INDEX_DIR = tmp_path / "listing-index"
+
+
 @pytest.fixture
 def collection(db):
     """The documented collection, imported as the site ships it."""

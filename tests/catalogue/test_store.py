@@ -1,0 +1,250 @@
+"""One listing index per machine: each version built once into files that every process maps."""
+
+import datetime
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+from django.db.utils import OperationalError
+
+from catalogue import index, store
+from desk.models import CollectionState
+from gifts.models import Gift
+
+LIST = "/gifts/"
+
+
+@pytest.fixture(autouse=True)
+def a_fresh_process(monkeypatch):
+    """Each test starts as a worker that holds no collection yet, and leaves none behind."""
+    monkeypatch.setattr(index, "_loaded", None)
+
+
+def mapped_file(array):
+    """The file an array of a build maps (None: the array is the process's own memory)."""
+    filename = getattr(array.base, "filename", None)
+    return str(filename) if filename else None
+
+
+def builds():
+    return sorted(path.name for path in store.root().iterdir() if path.name.startswith("v"))
+
+
+def another_process(monkeypatch):
+    """What a new worker of the same machine holds: nothing, and no way to read the database
+    for the arrays (it must map them)."""
+    monkeypatch.setattr(index, "_loaded", None)
+    monkeypatch.setattr(index.Collection, "load", lambda self: pytest.fail("read the database"))
+
+
+def test_two_workers_map_the_same_files_built_once(collection, monkeypatch):
+    first = index.collection()
+    assert builds() == [store.build_name(first.version)]
+    another_process(monkeypatch)
+    second = index.collection()
+    assert second is not first
+    for a, b in [(first.ids, second.ids), (first.order("title"), second.order("title"))]:
+        assert mapped_file(a) is not None
+        assert mapped_file(a) == mapped_file(b)
+    assert mapped_file(second.dimensions["donor"].codes).endswith("codes.donor.npy")
+    assert mapped_file(second.grouped("donor")[0]).endswith("rows.donor.npy")
+    assert second.counts("country") == first.counts("country")
+
+
+def test_the_mapped_arrays_are_read_only(collection):
+    ids = index.collection().ids
+    with pytest.raises(ValueError, match="read-only"):
+        ids[0] = 1
+
+
+def test_a_new_version_is_built_into_new_files_and_old_ones_are_removed(client, collection):
+    old = index.collection()
+    old_ids = old.ids.copy()
+    names = []
+    for title in ["One", "Two", "Three"]:
+        gift = Gift.objects.get(accession_number="IFE-0017")
+        gift.title = title
+        gift.save()
+        assert title in client.get(LIST, {"country": "FRA"}).content.decode()
+        names.append(store.build_name(index.collection().version))
+    assert len(set(names)) == 3
+    assert builds() == sorted(names[-store.KEEP :])  # the newest two
+    # A worker still mapping a removed build keeps answering from it.
+    assert not os.path.exists(mapped_file(old.ids))
+    assert (old.ids == old_ids).all()
+    assert old.select(index.Selection(filters={"country": ["FRA"]})).count == 1
+
+
+def test_a_worker_answers_with_what_it_holds_while_another_builds(client, collection, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    client.get(LIST, {"country": "FRA"})
+    held = index.collection()
+    gift = Gift.objects.get(accession_number="IFE-0017")
+    gift.status = "draft"
+    gift.save()
+    with store.build_lock(wait=True):  # another process is building the new version
+        response = client.get(LIST, {"country": "FRA"})
+        assert response.status_code == 200
+        assert response.context["result"].count == 1  # the version it holds
+        assert "X-Cache" not in response  # not kept under the new version
+        assert index.collection() is held
+    response = client.get(LIST, {"country": "FRA"})
+    assert response.context["result"].count == 0
+    assert response["X-Cache"] == "miss"
+    assert client.get(LIST, {"country": "FRA"})["X-Cache"] == "hit"
+
+
+def test_answering_from_an_older_version_is_remembered_for_the_request_only():
+    with CollectionState.remembered_per_request():
+        assert not CollectionState.answered_behind()
+        CollectionState.answer_behind()
+        assert CollectionState.answered_behind()
+    assert not CollectionState.answered_behind()
+
+
+def test_a_new_worker_maps_the_newest_build_without_the_database(client, collection, monkeypatch):
+    built = index.collection()
+    another_process(monkeypatch)
+
+    read_key = CollectionState.read_key.__func__
+    away = True
+
+    def read_or_fail(cls):
+        if away:
+            raise OperationalError("the database is away")
+        return read_key(cls)
+
+    monkeypatch.setattr(CollectionState, "read_key", classmethod(read_or_fail))
+    mapped = index.map_newest()  # post_worker_init, while the database is away
+    assert mapped.version == built.version
+    with pytest.raises(OperationalError):  # the site's 503 page
+        index.collection()
+    away = False  # the database is back, at the same version
+    response = client.get(LIST, {"country": "FRA"})
+    assert response.status_code == 200
+    assert response.context["result"].count == 1
+    assert index.collection() is mapped
+
+
+def test_a_folder_that_cannot_be_written_leaves_each_process_its_own_copy(
+    client, collection, settings, tmp_path
+):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    settings.LISTING_INDEX_DIR = blocked / "listing-index"
+    response = client.get(LIST, {"country": "FRA"})
+    assert response.status_code == 200
+    assert response.context["result"].count == 1
+    assert mapped_file(index.collection().ids) is None
+
+
+# The store alone, with a stand-in for what the database gives -----------------------------------
+
+
+def version(number):
+    return number, datetime.datetime(2026, 1, 1, 12, number, tzinfo=datetime.UTC)
+
+
+def parts(number, size=5):
+    return (
+        {"ids": np.arange(size, dtype=np.int64), "codes": np.full(size, number, np.int16)},
+        {"version": version(number), "size": size},
+    )
+
+
+def test_a_concurrent_builder_is_waited_for_by_a_process_that_holds_nothing(settings, tmp_path):
+    made = []
+
+    def make():
+        made.append(1)
+        return parts(1)
+
+    got = {}
+    with store.build_lock(wait=True):
+        assert store.open_or_build(version(1), make, held="the old version") is None
+        waiting = threading.Thread(
+            target=lambda: got.setdefault("parts", store.open_or_build(version(1), make))
+        )
+        waiting.start()
+        waiting.join(0.3)
+        assert waiting.is_alive()  # waits for the lock
+        store.write(store.root() / store.build_name(version(1)), *parts(1))  # the other builds
+    waiting.join(5)
+    arrays, meta = got["parts"]
+    assert meta["version"] == version(1)
+    assert made == []  # it mapped the other's build
+
+
+@pytest.mark.parametrize("damage", ["no meta", "truncated array", "missing array", "bad meta"])
+def test_a_damaged_build_is_ignored_and_built_again(settings, damage):
+    folder = store.root() / store.build_name(version(3))
+    store.write(folder, *parts(3))
+    if damage == "no meta":
+        (folder / store.META).unlink()
+    elif damage == "truncated array":
+        path = folder / "ids.npy"
+        path.write_bytes(path.read_bytes()[:-8])
+    elif damage == "missing array":
+        (folder / "codes.npy").unlink()
+    else:
+        (folder / store.META).write_bytes(b"not a pickle")
+    with pytest.raises(store.Unreadable):
+        store.read(folder)
+    assert store.open_newest() is None
+    arrays, meta = store.open_or_build(version(3), lambda: parts(3))
+    assert (arrays["codes"] == 3).all()
+    assert meta["version"] == version(3)
+
+
+def test_a_half_written_build_is_never_read_and_a_dead_builders_is_removed(settings):
+    left = store.root() / f"{store.TEMPORARY}{store.build_name(version(1))}-999999"
+    left.mkdir(parents=True)
+    old = time.time() - 2 * store.ABANDONED_SECONDS
+    os.utime(left, (old, old))
+    assert store.open_newest() is None
+    store.open_or_build(version(1), lambda: parts(1))
+    assert not left.exists()
+    assert builds() == [store.build_name(version(1))]
+
+
+def test_builds_of_another_database_or_format_are_not_read(settings, monkeypatch):
+    store.write(store.root() / store.build_name(version(1)), *parts(1))
+    monkeypatch.setattr(store, "FORMAT", store.FORMAT + 1)
+    assert store.open_newest() is None
+    store.open_or_build(version(2), lambda: parts(2))
+    assert builds() == [store.build_name(version(2))]  # the old format's build removed
+    monkeypatch.setattr(store, "database_tag", lambda: "another")
+    assert store.open_newest() is None
+
+
+ANOTHER_PROCESS = """
+import datetime, os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "museum.settings")
+django.setup()
+from catalogue import store
+store.database_tag = lambda: "shared"
+version = (1, datetime.datetime(2026, 1, 1, 12, 1, tzinfo=datetime.UTC))
+arrays, meta = store.open_or_build(version, make=lambda: 1 / 0)
+path = str(arrays["codes"].base.filename)
+mapped = any(line.rstrip().endswith(path) for line in open("/proc/self/maps"))
+print(path, int(arrays["codes"][0]), mapped)
+"""
+
+
+def test_another_process_maps_the_build_this_one_made(settings, monkeypatch):
+    monkeypatch.setattr(store, "database_tag", lambda: "shared")
+    arrays, _ = store.open_or_build(version(1), lambda: parts(1))
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(ANOTHER_PROCESS)],
+        env={**os.environ, "DJANGO_LISTING_INDEX_DIR": str(store.root())},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == [mapped_file(arrays["codes"]), "1", "True"]
