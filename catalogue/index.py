@@ -180,6 +180,17 @@ class Collection:
                 arrays[f"order.{sort}"] = self.order(sort)
         for name in GROUPED:
             arrays[f"rows.{name}"], arrays[f"starts.{name}"] = self.grouped(name)
+        # What a filtered listing is answered from (Result): each option's rows, each row's
+        # place in each sort, the rows in year order, each yes/no facet's rows.
+        for name in self.dimensions:
+            arrays[f"posted.{name}"], arrays[f"poststarts.{name}"] = self.postings(name)
+        for sort in SORTS:
+            if sort != "relevance":
+                arrays[f"places.{sort}"] = self.places(sort)
+        arrays["year_order"], arrays["year_sorted"] = self.by_year()
+        for key in self.flags:
+            for value in (True, False):
+                arrays[f"flagged.{key}.{int(value)}"] = self.flag_rows(key, value)
         meta = {
             "version": self.version,
             "size": self.size,
@@ -238,6 +249,18 @@ class Collection:
         for name in GROUPED:
             if f"rows.{name}" in built:
                 self.groups.set(name, (built[f"rows.{name}"], built[f"starts.{name}"]))
+        for name in self.dimensions:
+            if f"posted.{name}" in built:
+                self.posted.set(name, (built[f"posted.{name}"], built[f"poststarts.{name}"]))
+        for sort in SORTS:
+            if f"places.{sort}" in built:
+                self.placed.set(sort, built[f"places.{sort}"])
+        if "year_order" in built:
+            self.year_order.set("years", (built["year_order"], built["year_sorted"]))
+        for key in self.flags:
+            for value in (True, False):
+                if f"flagged.{key}.{int(value)}" in built:
+                    self.flagged.set((key, value), built[f"flagged.{key}.{int(value)}"])
 
     def sort_key(self, sort):
         """The key a sort orders rows by. Unknown dates come after known ones either way."""
@@ -334,14 +357,19 @@ class Collection:
         """The rows (sorted) received from year ``low`` to ``high`` (either None: open); a gift
         of unknown date is in no range."""
 
-        def by_year():
-            order = np.argsort(self.years, kind="stable").astype(np.int32)
-            return order, self.years[order]
-
-        order, years = self.year_order.get_or_set("years", by_year)
+        order, years = self.by_year()
         first = np.searchsorted(years, max(low if low is not None else 1, UNKNOWN_YEAR + 1))
         last = np.searchsorted(years, high if high is not None else 10**5, side="right")
         return np.sort(order[first:last])
+
+    def by_year(self):
+        """Every row in year order, and their years."""
+
+        def sort():
+            order = np.argsort(self.years, kind="stable").astype(np.int32)
+            return order, self.years[order]
+
+        return self.year_order.get_or_set("years", sort)
 
     def flag_rows(self, key, value):
         """The rows (sorted) whose yes/no facet is ``value``."""
