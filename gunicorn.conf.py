@@ -143,8 +143,50 @@ def when_ready(server):
 
 def on_reload(server):
     """On HUP the old workers answer while this runs; the new ones find the index built (a new
-    release's code may have changed its format)."""
+    release's code may have changed its format). Then the old workers are let go only once the
+    new ones take requests."""
     _build_listing_index(server, "on reload")
+    _retire_old_workers_when_new_ones_are_ready(server)
+
+
+def _retire_old_workers_when_new_ones_are_ready(server):
+    """
+    Gunicorn's reload starts the new workers and at once asks the old ones to stop (SIGTERM,
+    after their current request). A new worker imports the site before it accepts anything, a
+    second or more on a busy machine, and meanwhile nobody accepted: requests waited 2-3 s under
+    load. So the reload's next step (manage_workers, which stops the oldest workers beyond the
+    number wanted) is held, once, until every new worker has entered its loop, or for at most
+    the worker timeout.
+
+    A worker is in its loop once it has touched its heartbeat file (Worker.notify), which gunicorn
+    stamps with the monotonic clock (seconds since boot); a new file carries the wall-clock time
+    of its creation, over a billion seconds: the two cannot be mistaken for each other.
+    """
+    import time
+
+    retire = server.manage_workers
+    age = server.worker_age  # the workers started from now on are the new ones
+
+    def when_ready():
+        server.manage_workers = retire  # once: later calls are the master's usual rounds
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            new = [w for w in server.WORKERS.values() if w.age > age]
+            if len(new) >= server.num_workers and all(_in_loop(w) for w in new):
+                break
+            time.sleep(0.05)
+        else:
+            server.log.warning("New workers not ready after %s s; stopping the old ones", timeout)
+        retire()
+
+    server.manage_workers = when_ready
+
+
+def _in_loop(worker):
+    try:
+        return worker.tmp.last_update() < 1e9
+    except (OSError, ValueError):
+        return False
 
 
 def post_worker_init(worker):

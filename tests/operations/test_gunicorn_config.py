@@ -4,6 +4,7 @@ them."""
 import datetime
 import json
 import runpy
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
@@ -129,3 +130,37 @@ def test_forwarded_for_is_believed_only_from_the_trusted_proxy():
     assert access_line(logger, spoofed)["remote_addr"] == "198.51.100.9"
     proxied = {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.7"}
     assert access_line(logger, proxied)["remote_addr"] == "203.0.113.7"
+
+
+def test_a_reload_stops_the_old_workers_only_once_the_new_ones_take_requests(conf):
+    """gunicorn's reload would stop the old workers as soon as it forks the new ones, leaving
+    nobody to accept while they import the site; on_reload holds that step until they are in
+    their loop (their heartbeat carries the monotonic clock instead of its creation time)."""
+    settings = conf()
+    events = []
+
+    def worker(age, ready):
+        stamp = 1234.5 if ready else 1.8e9  # monotonic seconds, or a file's creation time
+        return SimpleNamespace(age=age, tmp=SimpleNamespace(last_update=lambda: stamp))
+
+    server = SimpleNamespace(
+        WORKERS={1: worker(1, True), 2: worker(2, True)},
+        worker_age=2,
+        num_workers=2,
+        log=mock.Mock(),
+    )
+    server.manage_workers = lambda: events.append(("retired", sorted(server.WORKERS)))
+    usual = server.manage_workers
+    settings["_retire_old_workers_when_new_ones_are_ready"](server)
+    server.WORKERS.update({3: worker(3, False), 4: worker(4, False)})  # forked, importing
+
+    def ready_later():
+        events.append(("new workers ready", None))
+        server.WORKERS[3], server.WORKERS[4] = worker(3, True), worker(4, True)
+
+    timer = threading.Timer(0.3, ready_later)
+    timer.start()
+    server.manage_workers()  # what gunicorn's reload calls right after forking
+    timer.join()
+    assert events == [("new workers ready", None), ("retired", [1, 2, 3, 4])]
+    assert server.manage_workers is usual  # the master's later rounds are its usual ones
