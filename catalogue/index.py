@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import numpy as np
+from django.conf import settings
+from django.db import connections
 from django.db.models.functions import Lower
 from django.utils.safestring import mark_safe
 
@@ -705,9 +707,12 @@ _lock = threading.Lock()
 def collection():
     """
     The collection at the current version. When the version has moved on, its build is mapped
-    (catalogue.store), made first if no process has made it yet; while another process makes it,
-    the version held so far answers, and the page it makes is not kept in the page cache
-    (CollectionState.answered_behind).
+    (catalogue.store). A process with nothing mapped yet builds it or waits for it. One that holds
+    a version has it built in the background (a thread of its own, or another process that got
+    there first) and waits at most BUILD_WAIT for it: meanwhile the version held so far answers,
+    and the page it makes is not kept in the page cache (CollectionState.answered_behind). So a
+    curator's edit never holds a visitor's request for the seconds a build of the whole
+    collection takes; the record's own page, read from the database, shows the edit at once.
     """
     global _loaded
     version = CollectionState.current_key()
@@ -715,20 +720,53 @@ def collection():
     if loaded is not None and loaded.version == version:
         return loaded
     with _lock:
-        if _loaded is None or _loaded.version != version:
-            try:
-                parts = store.open_or_build(version, lambda: Collection(version).parts(), _loaded)
-            except OSError:
-                # The folder cannot be written (full, or not the service's): slower and larger,
-                # but the site answers.
-                logger.exception("Listing index not shared; this process reads its own")
-                _loaded = Collection(version)
-                return _loaded
-            if parts is None:
-                CollectionState.answer_behind()
-                return _loaded
-            _loaded = Collection(version, parts)
+        if _loaded is not None and _loaded.version == version:
+            return _loaded
+        try:
+            if _loaded is None:
+                parts = store.open_or_build(version, lambda: Collection(version).parts())
+            else:
+                parts = store.open_built(version) or _built_in_background(version)
+        except OSError:
+            # The folder cannot be written (full, or not the service's): slower and larger, but
+            # the site answers.
+            logger.exception("Listing index not shared; this process reads its own")
+            _loaded = Collection(version)
+            return _loaded
+        if parts is None:
+            CollectionState.answer_behind()
+            return _loaded
+        _loaded = Collection(version, parts)
         return _loaded
+
+
+BUILD_WAIT = 0.5  # seconds a request waits for a new version's build before answering behind
+_builder = None  # the thread building a version for this process: (version, thread)
+
+
+def _built_in_background(version):
+    """The new version's (arrays, meta) if a background build has them within BUILD_WAIT, else
+    None. The build runs in a thread that outlives the request; a later request maps it."""
+    global _builder
+    if not settings.LISTING_INDEX_BUILD_IN_BACKGROUND:
+        return store.open_or_build(version, lambda: Collection(version).parts(), held=True)
+    if _builder is None or not _builder[1].is_alive():
+        thread = threading.Thread(
+            target=_build, args=(version,), name="listing-index-build", daemon=True
+        )
+        _builder = (version, thread)
+        thread.start()
+    _builder[1].join(BUILD_WAIT)
+    return store.open_built(version)
+
+
+def _build(version):
+    try:
+        store.open_or_build(version, lambda: Collection(version).parts())
+    except Exception:
+        logger.exception("Listing index version %s not built in the background", version)
+    finally:
+        connections.close_all()  # this thread's own database connections
 
 
 def map_newest():

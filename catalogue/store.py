@@ -195,6 +195,13 @@ def open_or_build(version, make, held=None):
         return read(folder)
 
 
+def open_built(version):
+    """(arrays, meta) of ``version`` if it is built, else None; never builds."""
+    with contextlib.suppress(FileNotFoundError, Unreadable):
+        return read(root() / build_name(version))
+    return None
+
+
 def open_newest():
     """(arrays, meta) of this database's newest readable build, or None: what a new worker maps
     before it can ask the database anything."""

@@ -281,6 +281,10 @@ MEDIA_ACCEL_LOCATION = "/protected-media/"
 # this folder, which every web worker of the machine maps (catalogue.store). Local to the machine;
 # only a few builds are kept (about 10 MB each at 115,000 gifts, 90 MB at a million).
 LISTING_INDEX_DIR = Path(env("DJANGO_LISTING_INDEX_DIR", str(VAR_DIR / "listing-index")))
+# A worker holding a version has the next one built in a thread while it answers with the one it
+# holds (catalogue.index.collection). Tests build at once instead: a thread's own connection
+# would not see a test's uncommitted records.
+LISTING_INDEX_BUILD_IN_BACKGROUND = True
 
 # Downloads (public CSV and JSON, the admin's CSV and Excel; the exports app). One with at most
 # this many rows is made within the request (streamed; Excel written first), about 3 s on a

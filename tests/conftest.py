@@ -25,8 +25,10 @@ def exports_in_a_test_folder(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def listing_index_in_a_test_folder(settings, tmp_path):
-    """The listing index's builds (catalogue.store) go to the test's own folder."""
+    """The listing index's builds (catalogue.store) go to the test's own folder, made at once
+    (tests/catalogue/test_store.py tries the background build)."""
     settings.LISTING_INDEX_DIR = tmp_path / "listing-index"
+    settings.LISTING_INDEX_BUILD_IN_BACKGROUND = False
 
 
 @pytest.fixture

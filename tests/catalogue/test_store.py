@@ -248,3 +248,38 @@ def test_another_process_maps_the_build_this_one_made(settings, monkeypatch):
         check=True,
     )
     assert done.stdout.split() == [mapped_file(arrays["codes"]), "1", "True"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_an_edit_a_request_answers_while_the_new_version_is_built_in_the_background(
+    client, settings, monkeypatch
+):
+    """A worker that holds a version has the next one built by a thread and answers meanwhile
+    with what it holds (not kept in the page cache); a later request maps the new build."""
+    from gifts.importer import CollectionImporter
+
+    CollectionImporter().run()
+    settings.LISTING_INDEX_BUILD_IN_BACKGROUND = True
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    assert client.get(LIST, {"country": "FRA"}).context["result"].count == 1
+    release, building = threading.Event(), threading.Event()
+    parts = index.Collection.parts
+
+    def slow_parts(self):
+        building.set()
+        assert release.wait(30), "the test never let the build finish"
+        return parts(self)
+
+    monkeypatch.setattr(index.Collection, "parts", slow_parts)
+    gift = Gift.objects.get(accession_number="IFE-0017")
+    gift.status = "draft"
+    gift.save()
+    response = client.get(LIST, {"country": "FRA"})  # would hang here if it waited for the build
+    assert building.is_set()
+    assert response.context["result"].count == 1  # the version held, while the build runs
+    assert "X-Cache" not in response
+    release.set()
+    index._builder[1].join(30)
+    response = client.get(LIST, {"country": "FRA"})
+    assert response.context["result"].count == 0
+    assert response["X-Cache"] == "miss"
