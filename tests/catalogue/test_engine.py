@@ -102,6 +102,9 @@ def test_every_answer_is_the_plain_ways(big):
                 minlength=len(dimension.options),
             )
             assert result.facet_array(facet.key).tolist() == counted.tolist(), facet.key
+            nonzero = np.flatnonzero(counted[:-1])
+            ranked = nonzero[np.argsort(-counted[nonzero], kind="stable")]
+            assert result.top_codes(facet.key, None).tolist() == ranked.tolist(), facet.key
         for flag in FLAGS:
             others = combined(collection, masks, without=flag.key)
             true = int((collection.flags[flag.key] & others).sum())
