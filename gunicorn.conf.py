@@ -162,6 +162,7 @@ def _retire_old_workers_when_new_ones_are_ready(server):
     stamps with the monotonic clock (seconds since boot); a new file carries the wall-clock time
     of its creation, over a billion seconds: the two cannot be mistaken for each other.
     """
+    import contextlib
     import time
 
     retire = server.manage_workers
@@ -169,6 +170,13 @@ def _retire_old_workers_when_new_ones_are_ready(server):
 
     def when_ready():
         server.manage_workers = retire  # once: later calls are the master's usual rounds
+        # The old workers yield the processor to the new ones while these import the site (on 2
+        # cores under load, ten busy old workers otherwise starve them for tens of seconds);
+        # they go on answering meanwhile.
+        for worker_pid, worker in list(server.WORKERS.items()):
+            if worker.age <= age:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, worker_pid, 10)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             new = [w for w in server.WORKERS.values() if w.age > age]

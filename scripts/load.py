@@ -363,7 +363,12 @@ def load_and_reload(report, site, pick, clients, seconds):
             os.kill(machine.gunicorn.pid, signal.SIGHUP)
             time.sleep(RELOAD_GAP if machine is not machines[-1] else 0)
         time.sleep(max(0, seconds - (time.monotonic() - crowd.started)))
-    time.sleep(3)  # the old workers' last requests are done; let them leave
+    # The old workers leave once the new ones take requests and their last request is done.
+    waited = time.monotonic()
+    while time.monotonic() - waited < 60 and any(
+        before[m.name] & workers_of(m.gunicorn.pid) for m in machines
+    ):
+        time.sleep(0.5)
     answers = crowd.answers
     failed = [answer for answer in answers if answer.problem]
     elapsed = crowd.ended - crowd.started
@@ -464,14 +469,24 @@ print(gift.pk, gift.accession_number)
 
 
 def seen_everywhere(clients, path, status):
-    """Seconds until every client has answered ``path`` with ``status`` (None: not in 5 s)."""
+    """Seconds until every client has answered ``path`` with ``status`` (None: not in 5 s),
+    each client asking again and again at the same time as the others."""
     started = time.monotonic()
-    waiting = set(clients)
-    while waiting and time.monotonic() - started < 5:
-        waiting = {name for name in waiting if clients[name].get(path).status != status}
-        if waiting:
+    seen = {}
+
+    def ask(name):
+        while time.monotonic() - started < 5:
+            if clients[name].get(path).status == status:
+                seen[name] = time.monotonic() - started
+                return
             time.sleep(0.05)
-    return None if waiting else time.monotonic() - started
+
+    askers = [threading.Thread(target=ask, args=(name,)) for name in clients]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    return max(seen.values()) if len(seen) == len(clients) else None
 
 
 def changes_seen_everywhere(report, site):
