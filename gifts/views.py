@@ -1,11 +1,15 @@
 import datetime
+from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, Prefetch
 from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -177,13 +181,83 @@ def suggest(request):
     return response
 
 
+class KeptPage(NamedTuple):
+    """A visitor's gift page as rendered once per collection version, with its slots."""
+
+    gift_id: int
+    html: bytes
+
+
+# Where a visitor's page differs by request: the robots meta and the previous/next links of the
+# listing they came from (?in=). An HTML comment can only come from the template: every value
+# from the record is escaped, so no title or description can forge one.
+ROBOTS_SLOT = "<!--gift-page:robots-->"
+NEIGHBOURS_SLOT = "<!--gift-page:neighbours-->"
+NOINDEX = mark_safe('<meta name="robots" content="noindex">')
+
+
 class GiftDetailView(DetailView):
-    """A gift's record. Signed-in staff may preview drafts; visitors get a 404 for them."""
+    """
+    A gift's record. Signed-in staff may preview drafts; visitors get a 404 for them.
+
+    A visitor's page is the same for every request until the collection changes, but for the
+    listing they came from (?in=), so it is rendered once per collection version and kept with
+    it (catalogue.index), with the parts that depend on ?in= filled in per request: a page seen
+    before costs no query beyond the version's. Every edit moves the version on (desk.renewal),
+    so the next visit shows it; staff pages (drafts, previews) are rendered every time and never
+    kept. Absolute URLs come from SITE_URL (operations.site), never from the request's Host.
+    """
 
     template_name = "gifts/gift_detail.html"
     slug_field = "accession_number"
     slug_url_kwarg = "accession_number"
     context_object_name = "gift"
+
+    def get(self, request, *args, **kwargs):
+        listing_context = request.GET.get("in", "")
+        if request.user.is_staff:
+            self.object = gift = self.get_object()
+            robots = (
+                NOINDEX if gift.status != PublicationStatus.PUBLISHED or listing_context else ""
+            )
+            context = self.get_context_data(
+                object=gift, robots=robots, neighbours=self.neighbours_html(gift.pk)
+            )
+            return self.render_to_response(context)
+        collection = index.collection()
+        key = ("gift", kwargs[self.slug_url_kwarg], settings.SITE_URL)
+        page = collection.pages.get(key)
+        if page is None:
+            page = collection.pages.set(key, self.kept_page())
+        html = page.html.replace(ROBOTS_SLOT.encode(), NOINDEX.encode() if listing_context else b"")
+        html = html.replace(NEIGHBOURS_SLOT.encode(), self.neighbours_html(page.gift_id).encode())
+        return HttpResponse(html)
+
+    def kept_page(self):
+        """The visitor's page of the gift with its per-request slots; 404 for a draft."""
+        self.object = gift = self.get_object()
+        context = self.get_context_data(
+            object=gift, robots=mark_safe(ROBOTS_SLOT), neighbours=mark_safe(NEIGHBOURS_SLOT)
+        )
+        return KeptPage(
+            gift.pk, render_to_string(self.template_name, context, self.request).encode()
+        )
+
+    def neighbours_html(self, gift_id):
+        """The links to the previous and next gift of the listing the visitor came from."""
+        before, after = self.neighbours(index.collection(), gift_id)
+        ends = [i for i in (before, after) if i]
+        if not ends:
+            return ""
+        titles = Gift.objects.only("accession_number", "title").in_bulk(ends)
+        return render_to_string(
+            "gifts/gift_neighbours.html",
+            {
+                "previous_gift": titles.get(before),
+                "next_gift": titles.get(after),
+                "listing_context": self.request.GET.get("in", ""),
+            },
+        )
 
     def get_queryset(self):
         gifts = Gift.objects.select_related(
@@ -241,9 +315,6 @@ class GiftDetailView(DetailView):
             fresh = [i for i in collection.related(key, gift.pk, 4 + len(seen)) if i not in seen]
             related[key] = fresh[:4]
             seen.update(related[key])
-        before, after = self.neighbours(collection, gift)
-        ends = [i for i in (before, after) if i]
-        titles = Gift.objects.in_bulk(ends) if ends else {}
         images = list(gift.images.all())
         share_image = absolute_url(share_image_url(gift))
         collection.cards_html([i for ids in related.values() for i in ids])  # one query
@@ -255,9 +326,6 @@ class GiftDetailView(DetailView):
             related_by_donor=collection.cards_html(related["donor"]),
             related_by_occasion=collection.cards_html(related["occasion"]),
             related_by_country=collection.cards_html(related["country"]),
-            previous_gift=titles.get(before),
-            next_gift=titles.get(after),
-            listing_context=self.request.GET.get("in", ""),
             canonical_url=absolute_url(gift.get_absolute_url()),
             citation=cite.sentence(cite.reference(gift)),
             cite_formats=[
@@ -268,7 +336,7 @@ class GiftDetailView(DetailView):
         )
         return context
 
-    def neighbours(self, collection, gift):
+    def neighbours(self, collection, gift_id):
         """Previous and next gift in the listing the visitor came from (?in=<its query>)."""
         context = self.request.GET.get("in")
         if not context or len(context) > 2000:
@@ -276,7 +344,7 @@ class GiftDetailView(DetailView):
         form = ListingForm(QueryDict(context), collection=collection)
         if not form.is_valid():
             return None, None
-        return collection.select(form.selection()).neighbours(gift.pk)
+        return collection.select(form.selection()).neighbours(gift_id)
 
     def json_ld(self, gift, share_image):
         url = absolute_url(gift.get_absolute_url())
