@@ -159,6 +159,7 @@ class Collection:
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
         # (kind, key) -> a page's HTML as sent (anything with .html, the UTF-8 bytes)
         self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.html))
+        self.records = BoundedCache(16)  # name -> small curated lists by id (gifts.views)
         self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
         self.suggested = BoundedCache(suggest.ANSWERS_KEPT)  # query's words -> suggestions
 
@@ -284,6 +285,12 @@ class Collection:
         """Every word of the search text (catalogue.search.Vocabulary), read when a search first
         finds nothing in this version."""
         return self.vocabulary.get_or_set("words", search.Vocabulary.read)
+
+    def flag(self, key, gift_id):
+        """A yes/no facet's answer for one gift; None for a gift not in the collection (a draft,
+        a gift given in return)."""
+        row = self.row_of(gift_id)
+        return None if row is None else bool(self.flags[key][row])
 
     def option(self, facet, key):
         """The option of a facet with this key (KeyError if there is none)."""

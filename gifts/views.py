@@ -19,8 +19,10 @@ from catalogue.forms import ListingForm
 from catalogue.numbers import whole_number
 from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
 from desk.models import PublicationStatus
+from donors.models import Country
+from exhibitions.models import Showroom
 from gifts import cite, marks, social
-from gifts.models import Citation, Gift, Leader, Occasion
+from gifts.models import Category, Citation, Gift, Leader, Occasion
 from operations.site import absolute_url, json_for_script
 from pages import charts
 
@@ -260,22 +262,13 @@ class GiftDetailView(DetailView):
         )
 
     def get_queryset(self):
-        gifts = Gift.objects.select_related(
-            "leader__building",
-            "leader__building_source",
-            "donor__country",
-            "country__successor",
-            "category",
-            "occasion",
-            "showroom__building",
-            "reciprocal_of",
-        ).prefetch_related(
-            "images",
-            "resolutions",
-            # Without an order: sorting by accession number made SQLite walk that index over
-            # every gift instead of looking the few answers up (31 ms at 115,000 gifts).
-        )
-        answers, citations = Gift.objects.order_by(), Citation.objects.select_related("source")
+        # The leader, countries, category and showroom come from per-version lookups
+        # (get_object): joined here, they made this query cost more than the rest of the page.
+        gifts = Gift.objects.select_related("donor", "occasion", "reciprocal_of")
+        # Without an order: sorting by accession number made SQLite walk that index over every
+        # gift instead of looking the few answers up (31 ms at 115,000 gifts).
+        answers = Gift.objects.order_by().only("accession_number", "title", "reciprocal_of")
+        citations = Citation.objects.select_related("source")
         if not self.request.user.is_staff:
             # A visitor sees no trace of a draft: not the gift given in return, nor a source
             # still waiting for review.
@@ -283,14 +276,17 @@ class GiftDetailView(DetailView):
             citations = citations.filter(source__status=PublicationStatus.PUBLISHED)
             gifts = gifts.published()
         return gifts.prefetch_related(
-            # Without an order: sorting by accession number made SQLite walk that index over
-            # every gift instead of looking the few answers up (31 ms at 115,000 gifts).
             Prefetch("answered_by", queryset=answers),
             Prefetch("citations", queryset=citations),
         )
 
     def get_object(self, queryset=None):
         gift = super().get_object(queryset)
+        collection = index.collection()
+        for field in CONTROLLED:
+            record = controlled(collection, field).get(getattr(gift, f"{field}_id"))
+            if record is not None:  # one made since this version was read is simply queried
+                setattr(gift, field, record)
         if not self.request.user.is_staff:
             # The records a published gift points at are reviewed with it (desk.workflow),
             # but one unpublished later must not show through this page.
@@ -315,11 +311,16 @@ class GiftDetailView(DetailView):
             fresh = [i for i in collection.related(key, gift.pk, 4 + len(seen)) if i not in seen]
             related[key] = fresh[:4]
             seen.update(related[key])
-        images = list(gift.images.all())
+        # The listing's index knows which holdings have photographs: most have none, and asking
+        # cost a query. The resolutions are shown only for a gift with a sanctions note.
+        images = [] if collection.flag("has_image", gift.pk) is False else list(gift.images.all())
+        resolutions = list(gift.resolutions.all()) if gift.sanctions else []
         share_image = absolute_url(share_image_url(gift))
         collection.cards_html([i for ids in related.values() for i in ids])  # one query
         context.update(
+            images=images,
             first_image=images[0] if images else None,
+            resolutions=resolutions,
             mark_url=marks.mark_url(gift.category.slug),
             share_image=share_image,  # the og:image of a gift without a photograph
             # Cards come from the collection's card cache: rendered once per version.
@@ -332,7 +333,7 @@ class GiftDetailView(DetailView):
                 (label, reverse("gifts:cite", args=[gift.accession_number, fmt]))
                 for fmt, label in (("bib", "BibTeX"), ("ris", "RIS"), ("csl", "CSL-JSON"))
             ],
-            json_ld=json_for_script(self.json_ld(gift, share_image)),
+            json_ld=json_for_script(self.json_ld(gift, images, share_image)),
         )
         return context
 
@@ -346,9 +347,9 @@ class GiftDetailView(DetailView):
             return None, None
         return collection.select(form.selection()).neighbours(gift_id)
 
-    def json_ld(self, gift, share_image):
+    def json_ld(self, gift, images, share_image):
         url = absolute_url(gift.get_absolute_url())
-        images = [absolute_url(image.image.url) for image in gift.images.all()]
+        images = [absolute_url(image.image.url) for image in images]
         data = {
             "@context": "https://schema.org",
             "@type": "CreativeWork",
@@ -403,6 +404,21 @@ class GiftCiteView(DetailView):
         filename = f"{gift.accession_number}.{extension}"
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
+
+
+# The small curated lists a gift's page names, by the gift's field, each with what the page shows
+# of it: read once per collection version (a few hundred records) rather than joined every time.
+CONTROLLED = {
+    "leader": lambda: Leader.objects.select_related("building", "building_source"),
+    "country": lambda: Country.objects.select_related("successor"),
+    "category": lambda: Category.objects.all(),
+    "showroom": lambda: Showroom.objects.select_related("building"),
+}
+
+
+def controlled(collection, field):
+    """{id: record} of one of CONTROLLED, kept with the collection version it was read at."""
+    return collection.records.get_or_set(field, lambda: CONTROLLED[field]().in_bulk())
 
 
 def share_image_url(gift):
