@@ -203,6 +203,27 @@ def test_an_edit_shows_on_the_next_visit(client, collection, settings, tmp_path)
     )
     assert 'alt="The car from the front"' in page(client, "IFE-0064")
 
+    # The leader, country, category and showroom are read once per version (gifts.views).
+    for record, field in [(gift.leader, "name"), (gift.country, "name"), (gift.category, "name")]:
+        setattr(record, field, f"Renamed {record._meta.model_name}")
+        record.save()
+        assert f"Renamed {record._meta.model_name}</a>" in page(client, "IFE-0064")
+    gift.showroom.name = "Renamed room"
+    gift.showroom.save()
+    assert "Renamed room</a>, floor 1" in page(client, "IFE-0064")
+
+
+def test_a_showroom_unpublished_is_hidden_from_visitors_but_not_from_curators(
+    client, curator_client, collection
+):
+    gift = Gift.objects.get(accession_number="IFE-0064")
+    assert "Cars</a>, floor 1" in page(client, "IFE-0064")
+    gift.showroom.status = "draft"
+    gift.showroom.save()
+    assert "In storage" in page(Client(), "IFE-0064")
+    assert "Cars</a>, floor 1" in page(curator_client, "IFE-0064")
+    assert "Cars</a>" not in page(Client(), "IFE-0064")
+
 
 def test_a_kept_page_never_shows_a_draft_to_a_visitor(client, curator_client, collection):
     gift = Gift.objects.get(accession_number="IFE-0036")
