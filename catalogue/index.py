@@ -60,8 +60,9 @@ COUNTS_KEPT = 1000
 SEARCH_MATCHES_KEPT = 2_000_000
 CARDS_KEPT = 5000
 # Whole pages rendered once per version (a gift's page for visitors, gifts.views), counted in
-# bytes of HTML: a gift's page is 10-25 KB, so a worker keeps a few thousand of them.
-PAGES_KEPT = 48 * 1024 * 1024
+# bytes of deflated HTML: a gift's page is about 13 KB, 4 KB deflated, so a worker keeps about
+# 8,000 of them.
+PAGES_KEPT = 32 * 1024 * 1024
 CONTEXT_TOKEN = "LISTINGCONTEXT"
 
 
@@ -157,8 +158,8 @@ class Collection:
         self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
         self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
-        # (kind, key) -> a page's HTML as sent (anything with .html, the UTF-8 bytes)
-        self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.html))
+        # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
+        self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
         self.records = BoundedCache(16)  # name -> small curated lists by id (gifts.views)
         self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
         self.suggested = BoundedCache(suggest.ANSWERS_KEPT)  # query's words -> suggestions
