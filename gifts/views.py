@@ -8,6 +8,7 @@ from django.db.models.functions import Cast, ExtractYear
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
@@ -210,6 +211,7 @@ class GiftDetailView(DetailView):
     before costs no query beyond the version's. Every edit moves the version on (desk.renewal),
     so the next visit shows it; staff pages (drafts, previews) are rendered every time and never
     kept. Absolute URLs come from SITE_URL (operations.site), never from the request's Host.
+    A page is kept for a day at most: its citation says when the record was consulted.
     """
 
     template_name = "gifts/gift_detail.html"
@@ -229,7 +231,8 @@ class GiftDetailView(DetailView):
             )
             return self.render_to_response(context)
         collection = index.collection()
-        key = ("gift", kwargs[self.slug_url_kwarg], settings.SITE_URL)
+        # The day too: "Cite this record" gives today's date as the date the record was consulted.
+        key = ("gift", kwargs[self.slug_url_kwarg], settings.SITE_URL, timezone.localdate())
         page = collection.pages.get(key)
         if page is None:
             page = collection.pages.set(key, self.kept_page())

@@ -1,11 +1,13 @@
 """A gift's page: who gave what, when, on which occasion, where it is, and how we know."""
 
+import datetime
 import io
 import json
 import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from gifts.models import Gift, GiftImage, Resolution
@@ -294,3 +296,9 @@ def test_the_host_a_request_came_for_is_not_kept_in_the_page(client, collection,
     settings.SITE_URL = "https://gifts.example.org"
     moved = page(client, "IFE-0058")
     assert '<link rel="canonical" href="https://gifts.example.org/gifts/IFE-0058/">' in moved
+
+
+def test_the_citation_of_a_kept_page_gives_the_day_it_is_read(client, collection, monkeypatch):
+    assert "(accessed " in page(client, "IFE-0058")
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2031, 5, 4))
+    assert "(accessed 4 May 2031)." in page(client, "IFE-0058")
