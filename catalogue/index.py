@@ -160,7 +160,7 @@ class Collection:
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
         # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
         self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
-        self.records = BoundedCache(16)  # name -> small curated lists by id (gifts.views)
+        self.lookups = BoundedCache(16)  # name -> a small curated list by id (gifts.views)
         self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
         self.suggested = BoundedCache(suggest.ANSWERS_KEPT)  # query's words -> suggestions
 
@@ -286,6 +286,16 @@ class Collection:
         """Every word of the search text (catalogue.search.Vocabulary), read when a search first
         finds nothing in this version."""
         return self.vocabulary.get_or_set("words", search.Vocabulary.read)
+
+    def kept_page(self, key, make):
+        """A page rendered once for this version (``make()``, the first time it is asked for):
+        something with ``.deflated``, its HTML compressed."""
+        return self.pages.get_or_set(key, make)
+
+    def lookup(self, name, read):
+        """{id: record} of a small curated list (``read()``: a queryset), read once for this
+        version rather than joined into every query that needs a few of its records."""
+        return self.lookups.get_or_set(name, lambda: read().in_bulk())
 
     def flag(self, key, gift_id):
         """A yes/no facet's answer for one gift; None for a gift not in the collection (a draft,

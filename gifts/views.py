@@ -233,9 +233,7 @@ class GiftDetailView(DetailView):
         collection = index.collection()
         # The day too: "Cite this record" gives today's date as the date the record was consulted.
         key = ("gift", kwargs[self.slug_url_kwarg], settings.SITE_URL, timezone.localdate())
-        page = collection.pages.get(key)
-        if page is None:
-            page = collection.pages.set(key, self.kept_page())
+        page = collection.kept_page(key, self.kept_page)
         html = zlib.decompress(page.deflated).replace(
             ROBOTS_SLOT.encode(), NOINDEX.encode() if listing_context else b""
         )
@@ -424,7 +422,7 @@ CONTROLLED = {
 
 def controlled(collection, field):
     """{id: record} of one of CONTROLLED, kept with the collection version it was read at."""
-    return collection.records.get_or_set(field, lambda: CONTROLLED[field]().in_bulk())
+    return collection.lookup(field, CONTROLLED[field])
 
 
 def share_image_url(gift):
