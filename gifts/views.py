@@ -268,7 +268,7 @@ class GiftDetailView(DetailView):
     def get_queryset(self):
         # The leader, countries, category and showroom come from per-version lookups
         # (get_object): joined here, they made this query cost more than the rest of the page.
-        gifts = Gift.objects.select_related("donor", "occasion", "reciprocal_of")
+        gifts = Gift.objects.select_related("donor", "occasion")
         # Without an order: sorting by accession number made SQLite walk that index over every
         # gift instead of looking the few answers up (31 ms at 115,000 gifts).
         answers = Gift.objects.order_by().only("accession_number", "title", "reciprocal_of")
@@ -291,6 +291,12 @@ class GiftDetailView(DetailView):
             record = controlled(collection, field).get(getattr(gift, f"{field}_id"))
             if record is not None:  # one made since this version was read is simply queried
                 setattr(gift, field, record)
+        if gift.reciprocal_of_id:
+            # Its title alone, and only for the few gifts that answer another: joined, the whole
+            # record of the other gift made every page's query a third dearer.
+            gift.reciprocal_of = Gift.objects.only("accession_number", "title", "status").get(
+                pk=gift.reciprocal_of_id
+            )
         if not self.request.user.is_staff:
             # The records a published gift points at are reviewed with it (desk.workflow),
             # but one unpublished later must not show through this page.
