@@ -68,6 +68,10 @@ SEARCH_MATCHES_KEPT = 2_000_000
 CARDS_KEPT = 5000
 # Counts and orders of large results kept, counted in array entries: at most 16 MB per worker.
 ANSWERS_KEPT = 4_000_000
+# Whole pages rendered once per version (a gift's page for visitors, gifts.views), counted in
+# bytes of deflated HTML: a gift's page is about 13 KB, 4 KB deflated, so a worker keeps about
+# 8,000 of them.
+PAGES_KEPT = 32 * 1024 * 1024
 CONTEXT_TOKEN = "LISTINGCONTEXT"
 # The dimensions a gift page asks related() for: their groups are worked out in the build.
 GROUPED = ("occasion", "donor", "country")
@@ -244,6 +248,9 @@ class Collection:
         self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
         self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
+        # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
+        self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
+        self.lookups = BoundedCache(16)  # name -> a small curated list by id (gifts.views)
         self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
         self.suggested = BoundedCache(suggest.ANSWERS_KEPT)  # query's words -> suggestions
         for sort in SORTS:
@@ -448,6 +455,22 @@ class Collection:
         """Every word of the search text (catalogue.search.Vocabulary), read when a search first
         finds nothing in this version."""
         return self.vocabulary.get_or_set("words", search.Vocabulary.read)
+
+    def kept_page(self, key, make):
+        """A page rendered once for this version (``make()``, the first time it is asked for):
+        something with ``.deflated``, its HTML compressed."""
+        return self.pages.get_or_set(key, make)
+
+    def lookup(self, name, read):
+        """{id: record} of a small curated list (``read()``: a queryset), read once for this
+        version rather than joined into every query that needs a few of its records."""
+        return self.lookups.get_or_set(name, lambda: read().in_bulk())
+
+    def flag(self, key, gift_id):
+        """A yes/no facet's answer for one gift; None for a gift not in the collection (a draft,
+        a gift given in return)."""
+        row = self.row_of(gift_id)
+        return None if row is None else bool(self.flags[key][row])
 
     def option(self, facet, key):
         """The option of a facet with this key (KeyError if there is none)."""

@@ -1,11 +1,16 @@
 """A gift's page: who gave what, when, on which occasion, where it is, and how we know."""
 
+import datetime
+import io
 import json
 import re
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
+from PIL import Image
 
-from gifts.models import Gift
+from gifts.models import Gift, GiftImage, Resolution
 from tests.factories import GiftFactory
 from tests.helpers import listed
 
@@ -162,3 +167,138 @@ def test_related_sections_never_show_a_gift_twice(client, db):
     assert f"Also given at {occasion.name}" in text
     assert f"More from {donor.name}" not in text
     assert f"More from {donor.country.name}" in text
+
+
+# A visitor's page is rendered once per collection version and kept (gifts.views.GiftDetailView):
+# what a visitor notices is that every edit still shows on the next visit, that no draft reaches
+# them through a kept page, and that staff still see their previews.
+
+
+def test_an_edit_shows_on_the_next_visit(client, collection, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    gift = Gift.objects.get(accession_number="IFE-0064")
+    assert "Aurus Senat limousine</h1>" in page(client, "IFE-0064")  # kept from here on
+
+    gift.title = "A renamed car"
+    gift.save()
+    assert "A renamed car</h1>" in page(client, "IFE-0064")
+
+    gift.donor.name = "A renamed donor"
+    gift.donor.save()
+    assert "A renamed donor</a>" in page(client, "IFE-0064")
+
+    source = gift.citations.first().source
+    source.title = "A retitled article"
+    source.save()
+    assert "<cite>A retitled article</cite>" in page(client, "IFE-0064")
+
+    resolution = Resolution.objects.create(number=9999, adopted="2030-01-01", measure="Bans x.")
+    gift.resolutions.add(resolution)
+    assert "Resolution 9999 (1 January 2030)" in page(client, "IFE-0064")
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(buffer, format="PNG")
+    GiftImage.objects.create(
+        gift=gift,
+        image=SimpleUploadedFile("car.png", buffer.getvalue(), content_type="image/png"),
+        alt_text="The car from the front",
+    )
+    assert 'alt="The car from the front"' in page(client, "IFE-0064")
+
+    # The leader, country, category and showroom are read once per version (gifts.views).
+    for record, field in [(gift.leader, "name"), (gift.country, "name"), (gift.category, "name")]:
+        setattr(record, field, f"Renamed {record._meta.model_name}")
+        record.save()
+        assert f"Renamed {record._meta.model_name}</a>" in page(client, "IFE-0064")
+    gift.showroom.name = "Renamed room"
+    gift.showroom.save()
+    assert "Renamed room</a>, floor 1" in page(client, "IFE-0064")
+
+
+def test_a_showroom_unpublished_is_hidden_from_visitors_but_not_from_curators(
+    client, curator_client, collection
+):
+    gift = Gift.objects.get(accession_number="IFE-0064")
+    assert "Cars</a>, floor 1" in page(client, "IFE-0064")
+    gift.showroom.status = "draft"
+    gift.showroom.save()
+    assert "In storage" in page(Client(), "IFE-0064")
+    assert "Cars</a>, floor 1" in page(curator_client, "IFE-0064")
+    assert "Cars</a>" not in page(Client(), "IFE-0064")
+
+
+def test_a_kept_page_never_shows_a_draft_to_a_visitor(client, curator_client, collection):
+    gift = Gift.objects.get(accession_number="IFE-0036")
+    answer = Gift.objects.get(accession_number="IFE-0071")
+    assert 'href="/gifts/IFE-0071/"' in page(client, "IFE-0036")  # kept
+
+    answer.status = "draft"
+    answer.save()
+    # The curator's preview names the draft answer, and is not kept for visitors.
+    assert 'href="/gifts/IFE-0071/"' in page(curator_client, "IFE-0036")
+    visitor = Client()
+    assert 'href="/gifts/IFE-0071/"' not in page(visitor, "IFE-0036")
+    assert answer.title not in page(visitor, "IFE-0036")
+    assert visitor.get("/gifts/IFE-0071/").status_code == 404
+
+    gift.status = "draft"
+    gift.save()
+    assert visitor.get("/gifts/IFE-0036/").status_code == 404
+    preview = page(curator_client, "IFE-0036")
+    assert "Only curators can see this page" in preview and "noindex" in preview
+    assert visitor.get("/gifts/IFE-0036/").status_code == 404
+
+
+def test_a_curators_page_of_a_published_gift_is_never_given_to_a_visitor(
+    curator_client, collection
+):
+    # A curator sees the draft answer on a published gift's page; a visitor after them must not.
+    answer = Gift.objects.get(accession_number="IFE-0071")
+    answer.status = "draft"
+    answer.save()
+    assert 'href="/gifts/IFE-0071/"' in page(curator_client, "IFE-0036")
+    assert 'href="/gifts/IFE-0071/"' not in page(Client(), "IFE-0036")
+
+
+def test_the_listing_the_visitor_came_from_is_not_kept_with_the_page(client, collection):
+    listing = client.get("/gifts/", {"country": "USA", "sort": "date"})
+    order = [g.accession_number for g in listed(listing)]
+    plain = page(client, order[2])  # kept without the listing's links
+    assert 'rel="prev"' not in plain and 'name="robots"' not in plain
+    came = page(client, order[2], **{"in": "country=USA&sort=date"})
+    assert f'href="/gifts/{order[1]}/?in=country%3DUSA%26sort%3Ddate" rel="prev"' in came
+    assert '<meta name="robots" content="noindex">' in came
+    newest = [g.accession_number for g in listed(client.get("/gifts/", {"country": "USA"}))]
+    at = newest.index(order[2])
+    other = page(client, order[2], **{"in": "country=USA"})
+    assert f'href="/gifts/{newest[at - 1]}/?in=country%3DUSA" rel="prev"' in other
+    assert page(client, order[2]) == plain
+    assert "<!--" not in plain.split("</head>")[0]  # no slot is left in the page
+
+
+def test_a_seen_page_costs_only_the_version_query(client, collection, django_assert_num_queries):
+    for accession_number in ("IFE-0056", "IFE-0036", "IFE-0069", "IFE-0004", "IFE-0064"):
+        client.get(f"/gifts/{accession_number}/")
+        with django_assert_num_queries(1):
+            page(client, accession_number)
+        with django_assert_num_queries(2):  # and the titles of the previous and next gifts
+            page(client, accession_number, **{"in": "sort=date"})
+
+
+def test_the_host_a_request_came_for_is_not_kept_in_the_page(client, collection, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "testserver:8443", "mirror.example.net"]
+    first = client.get("/gifts/IFE-0058/", HTTP_HOST="testserver:8443").content.decode()
+    mirror = client.get("/gifts/IFE-0058/", HTTP_HOST="mirror.example.net").content.decode()
+    plain = page(client, "IFE-0058")
+    for text in (first, mirror, plain):
+        assert "8443" not in text and "mirror.example.net" not in text
+        assert '<link rel="canonical" href="http://127.0.0.1:8000/gifts/IFE-0058/">' in text
+    settings.SITE_URL = "https://gifts.example.org"
+    moved = page(client, "IFE-0058")
+    assert '<link rel="canonical" href="https://gifts.example.org/gifts/IFE-0058/">' in moved
+
+
+def test_the_citation_of_a_kept_page_gives_the_day_it_is_read(client, collection, monkeypatch):
+    assert "(accessed " in page(client, "IFE-0058")
+    monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2031, 5, 4))
+    assert "(accessed 4 May 2031)." in page(client, "IFE-0058")
