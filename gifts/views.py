@@ -20,7 +20,7 @@ from catalogue.facets import FACET
 from catalogue.forms import ListingForm
 from catalogue.numbers import whole_number
 from catalogue.paging import NoSuchPage, NotANumber, page_number, page_of
-from desk.models import PublicationStatus
+from desk.models import CollectionState, PublicationStatus
 from donors.models import Country
 from exhibitions.models import Showroom
 from gifts import cite, marks, social
@@ -233,7 +233,12 @@ class GiftDetailView(DetailView):
         collection = index.collection()
         # The day too: "Cite this record" gives today's date as the date the record was consulted.
         key = ("gift", kwargs[self.slug_url_kwarg], settings.SITE_URL, timezone.localdate())
-        page = collection.kept_page(key, self.kept_page)
+        if CollectionState.answered_behind():
+            # The version held is older than the database's while the new one is built: a page
+            # kept with it could show a gift unpublished since. Made afresh from the database.
+            page = self.kept_page()
+        else:
+            page = collection.kept_page(key, self.kept_page)
         html = zlib.decompress(page.deflated).replace(
             ROBOTS_SLOT.encode(), NOINDEX.encode() if listing_context else b""
         )

@@ -283,3 +283,15 @@ def test_after_an_edit_a_request_answers_while_the_new_version_is_built_in_the_b
     response = client.get(LIST, {"country": "FRA"})
     assert response.context["result"].count == 0
     assert response["X-Cache"] == "miss"
+
+
+def test_while_the_new_version_is_built_a_gift_page_kept_with_the_old_one_is_not_shown(
+    client, collection
+):
+    gift = Gift.objects.get(accession_number="IFE-0017")
+    assert client.get(gift.get_absolute_url()).status_code == 200  # kept with this version
+    gift.status = "draft"
+    gift.save()
+    with store.build_lock(wait=True):  # another process is building the new version
+        assert client.get(LIST, {"country": "FRA"}).context["result"].count == 1  # behind
+        assert client.get(gift.get_absolute_url()).status_code == 404
