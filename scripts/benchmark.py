@@ -55,6 +55,7 @@ local counter = 0
 local unique = os.getenv("BENCH_UNIQUE") == "1"
 local cookie = os.getenv("BENCH_COOKIE") or ""
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+counter = math.random(0, #paths)  -- each thread starts elsewhere in the list
 request = function()
   counter = counter + 1
   local path = paths[(counter % #paths) + 1]
@@ -87,6 +88,12 @@ keys = {name: [o.key for o in c.options(name)] for name in [*FACET, "decade"]}
 gift_ids = c.ids.tolist()
 sample = rng.sample(gift_ids, min(400, len(gift_ids)))
 accessions = list(Gift.objects.filter(id__in=sample).values_list("accession_number", flat=True))
+# Gifts nobody has asked for yet in a run: more than a run of a few seconds visits.
+unseen = set(rng.sample(gift_ids, min(20000, len(gift_ids)))) - set(sample)
+first_visits = list(
+    Gift.objects.filter(id__in=unseen).values_list("accession_number", flat=True).iterator()
+)
+rng.shuffle(first_visits)
 counts = c.counts("donor")
 donors = sorted(counts, key=lambda k: -counts[k])[:2000]
 user, _ = get_user_model().objects.get_or_create(username="benchmark-admin",
@@ -96,7 +103,8 @@ session["_auth_user_id"] = str(user.pk)
 session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
 session["_auth_user_hash"] = user.get_session_auth_hash()
 session.create()
-print(json.dumps({"keys": keys, "accessions": accessions, "donors": donors,
+print(json.dumps({"keys": keys, "accessions": accessions, "first_visits": first_visits,
+                  "donors": donors,
                   "session": session.session_key, "size": c.size,
                   "admin": settings.ADMIN_URL}))
 """
@@ -461,7 +469,14 @@ def scenarios(probe, admin):
             False,
         ),
         "listing, page 2,000": (["/gifts/?page=2000"], True, False),
+        # 400 gifts again and again: after its first visit a page is kept (gifts.views).
         "gift detail": ([f"/gifts/{a}/" for a in accessions], True, False),
+        # Gifts not visited before in the run: each page rendered afresh.
+        "gift detail, first visits": (
+            [f"/gifts/{a}/" for a in probe.get("first_visits", accessions)],
+            True,
+            False,
+        ),
         "donor": ([f"/donors/{d}/" for d in probe["donors"][:SAMPLES]], True, False),
         "country": ([f"/countries/{c}/" for c in countries], True, False),
         "leader": ([f"/leaders/{slug}/" for slug in keys["leader"]], True, False),
