@@ -124,6 +124,10 @@ class ListingForm(forms.Form):
         query = data.get("q") or ""
         if query.strip():
             selection.search_ids, selection.search_ranks = self.search_matches(query)
+            # What the matches are kept under: the result's counts and order can be kept too.
+            selection.search_terms = tuple(
+                search.query_terms(query, self.collection.leader_spellings)
+            )
         return selection
 
     def filter_queryset(self, queryset):

@@ -247,6 +247,8 @@ class Collection:
         self.vocabulary = BoundedCache(1)  # the search text's words: search.Vocabulary
         self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
         self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
+        # A search's matches as sorted rows, with their ranks: Result.search_rows, .ranks
+        self.searched = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
         # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
         self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
@@ -521,6 +523,9 @@ class Selection:
     flags: dict = field(default_factory=dict)  # yes/no facet -> True or False
     search_ids: np.ndarray | None = None  # None: no search
     search_ranks: np.ndarray | None = None
+    # The search's words, as its matches are kept (catalogue.forms); None: not kept, so neither
+    # are the result's counts and order.
+    search_terms: tuple | None = None
     sort: str = DEFAULT_SORT
 
 
@@ -565,14 +570,24 @@ class Result:
             self.specs[key] = value
         self.ranks = None  # a search's rank of each of self.search_rows
         if selection.search_ids is not None:
-            rows, found = collection.rows_for(selection.search_ids)
-            rows = rows[found].astype(np.int32)
-            ranks = np.asarray(selection.search_ranks, dtype=np.float64)[found]
-            order = np.argsort(rows, kind="stable")
-            rows, ranks = rows[order], ranks[order]
-            unique = np.ones(len(rows), dtype=bool)
-            unique[1:] = rows[1:] != rows[:-1]
-            self.search_rows, self.ranks = rows[unique], ranks[unique]
+
+            def matched_rows():
+                rows, found = collection.rows_for(selection.search_ids)
+                rows = rows[found].astype(np.int32)
+                ranks = np.asarray(selection.search_ranks, dtype=np.float64)[found]
+                order = np.argsort(rows, kind="stable")
+                rows, ranks = rows[order], ranks[order]
+                unique = np.ones(len(rows), dtype=bool)
+                unique[1:] = rows[1:] != rows[:-1]
+                return rows[unique], ranks[unique]
+
+            if selection.search_terms is None:
+                self.search_rows, self.ranks = matched_rows()
+            else:  # kept as the matches are: a common word matches a tenth of the collection
+                self.search_rows, self.ranks = collection.searched.get_or_set(
+                    selection.search_terms, matched_rows
+                )
+                self.specs["q"] = selection.search_terms
             self.parts["q"] = self.search_rows
         self.without_cache = {}  # filter -> rows of the other filters
         self.rows = intersection(self.parts.values()) if self.parts else None  # None: all
@@ -599,9 +614,11 @@ class Result:
     def kept(self, key, rows, make):
         """``make()``, kept with the collection version under ``key`` (with the filters that
         chose ``rows``) when ``rows`` are many: a page for one leader (70,000 of 115,000 gifts)
-        or one decade then costs its counts and order once, not on every visit. A few rows, or
-        a search's (whose matches are not a key), are cheaper to answer again."""
-        if "q" in self.parts or len(rows) * 16 < self.collection.size:
+        or one decade, or a common word, then costs its counts and order once, not on every
+        visit. A few rows are cheaper to answer again, and a search whose matches are not kept
+        (a respelling tried) has no key."""
+        unkept = "q" in self.parts and "q" not in self.specs
+        if unkept or len(rows) * 16 < self.collection.size:
             return make()
         used = tuple(sorted((name, spec) for name, spec in self.specs.items() if name != key[0]))
         return self.collection.answers.get_or_set((*key, used), make)
@@ -673,8 +690,12 @@ class Result:
         sort = self.selection.sort
         if sort == "relevance" and self.ranks is not None:
             rows = self.rows
-            ranks = self.ranks[np.searchsorted(self.search_rows, rows)]
-            return rows[np.lexsort((self.collection.ids[rows], -ranks))]
+
+            def by_rank():
+                ranks = self.ranks[np.searchsorted(self.search_rows, rows)]
+                return rows[np.lexsort((self.collection.ids[rows], -ranks))]
+
+            return self.kept(("", sort), rows, by_rank)
         if sort == "relevance":
             sort = DEFAULT_SORT
         order = self.collection.order(sort)

@@ -334,7 +334,8 @@ def respellings(result, form, query, search_text):
     offered = []
     for text in collection.search_vocabulary().respellings(terms):
         ids, ranks = form.search_matches(text)
-        found = collection.select(replace(result.selection, search_ids=ids, search_ranks=ranks))
+        respelt = replace(result.selection, search_ids=ids, search_ranks=ranks, search_terms=None)
+        found = collection.select(respelt)
         if found.count:
             offered.append(Respelling(text, found.count, query.replace(q=text)))
     return offered

@@ -80,6 +80,8 @@ def random_selection(rng, collection):
     if rng.random() < 0.3:
         word = rng.choice(["vase", "porcelain", "tea", "silver", "painting", "kim", "zzzz"])
         selection.search_ids, selection.search_ranks = matches(word)
+        if rng.random() < 0.7:  # kept as the listing keeps it, so its answers are kept too
+            selection.search_terms = (word,)
     return selection
 
 
