@@ -68,6 +68,9 @@ SEARCH_MATCHES_KEPT = 2_000_000
 CARDS_KEPT = 5000
 # Counts and orders of large results kept, counted in array entries: at most 16 MB per worker.
 ANSWERS_KEPT = 4_000_000
+# A result with at least this many rows keeps them (Result.kept): counting and ordering cost what
+# the rows cost, whatever the collection's size, and a few thousand take about a millisecond.
+KEPT_FROM_ROWS = 4000
 # Whole pages rendered once per version (a gift's page for visitors, gifts.views), counted in
 # bytes of deflated HTML: a gift's page is about 13 KB, 4 KB deflated, so a worker keeps about
 # 8,000 of them.
@@ -590,17 +593,31 @@ class Result:
                 self.specs["q"] = selection.search_terms
             self.parts["q"] = self.search_rows
         self.without_cache = {}  # filter -> rows of the other filters
-        self.rows = intersection(self.parts.values()) if self.parts else None  # None: all
+        self.rows = self.intersected(list(self.parts))  # None: every row
         self.count = collection.size if self.rows is None else len(self.rows)
         self.counted = {}  # facet -> facet_array(facet), for this result only
+
+    def intersected(self, names):
+        """The rows every one of these filters matches (None: no filter, every row). Two or more
+        large filters (a leader and a decade at a million gifts: 300,000 and 100,000 rows) are
+        intersected once per version, like counts (kept())."""
+        if not names:
+            return None
+        parts = [self.parts[name] for name in names]
+        if len(parts) == 1:
+            return parts[0]
+        unkept = "q" in names and "q" not in self.specs
+        if unkept or min(len(part) for part in parts) < KEPT_FROM_ROWS:
+            return intersection(parts)
+        key = ("rows", tuple(sorted((name, self.specs[name]) for name in names)))
+        return self.collection.answers.get_or_set(key, lambda: intersection(parts))
 
     def rows_without(self, name):
         """The rows every filter but ``name``'s matches (None: every row)."""
         if name not in self.parts:
             return self.rows
         if name not in self.without_cache:
-            others = [rows for key, rows in self.parts.items() if key != name]
-            self.without_cache[name] = intersection(others) if others else None
+            self.without_cache[name] = self.intersected([key for key in self.parts if key != name])
         return self.without_cache[name]
 
     def facet_array(self, name):
@@ -613,12 +630,12 @@ class Result:
 
     def kept(self, key, rows, make):
         """``make()``, kept with the collection version under ``key`` (with the filters that
-        chose ``rows``) when ``rows`` are many: a page for one leader (70,000 of 115,000 gifts)
-        or one decade, or a common word, then costs its counts and order once, not on every
+        chose ``rows``) when there are KEPT_FROM_ROWS or more: a page for one leader (70,000
+        gifts), one decade or a common word then costs its counts and order once, not on every
         visit. A few rows are cheaper to answer again, and a search whose matches are not kept
         (a respelling tried) has no key."""
         unkept = "q" in self.parts and "q" not in self.specs
-        if unkept or len(rows) * 16 < self.collection.size:
+        if unkept or len(rows) < KEPT_FROM_ROWS:
             return make()
         used = tuple(sorted((name, spec) for name, spec in self.specs.items() if name != key[0]))
         return self.collection.answers.get_or_set((*key, used), make)
