@@ -177,17 +177,24 @@ class Client:
     def origin(self):
         return f"https://{HOST}:{self.https_port}"
 
-    def request(self, method, path, *, headers=None, body=None, tls=True, timeout=15):
-        port = self.https_port if tls else self.http_port
+    def connection(self, tls, timeout):
+        """A connection to the site's nginx, over https or plain http."""
         if tls:
-            connection = LocalHTTPS("127.0.0.1", port, timeout=timeout, context=self.context)
-        else:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        sent = {
+            return LocalHTTPS("127.0.0.1", self.https_port, timeout=timeout, context=self.context)
+        return http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+
+    def headers(self, tls):
+        """What every request carries."""
+        port = self.https_port if tls else self.http_port
+        return {
             "Host": f"{HOST}:{port}",
             "User-Agent": "friendship-gifts-e2e",
             "Accept-Encoding": "identity",
         }
+
+    def request(self, method, path, *, headers=None, body=None, tls=True, timeout=15):
+        connection = self.connection(tls, timeout)
+        sent = self.headers(tls)
         if self.cookies and tls:
             sent["Cookie"] = "; ".join(f"{key}={value}" for key, value in self.cookies.items())
         sent.update(headers or {})

@@ -43,7 +43,6 @@ import argparse
 import contextlib
 import dataclasses
 import http.client
-import http.cookies
 import os
 import random
 import re
@@ -418,29 +417,16 @@ class MachineClient(e2e.Client):
         super().__init__(site.client.http_port, site.client.https_port)
         self.socket = str(machine.socket)
 
-    def request(self, method, path, *, headers=None, body=None, tls=True, timeout=15):
-        connection = UnixHTTPConnection(self.socket, timeout)
-        sent = {
+    def connection(self, tls, timeout):
+        return UnixHTTPConnection(self.socket, timeout)
+
+    def headers(self, tls):
+        return {
             "Host": f"{e2e.HOST}:{self.https_port}",
             "X-Forwarded-Proto": "https",
             "X-Forwarded-For": "127.0.0.1",
             "User-Agent": "friendship-gifts-load",
         }
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{key}={value}" for key, value in self.cookies.items())
-        sent.update(headers or {})
-        started = time.monotonic()
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            answer = connection.getresponse()
-            content = answer.read()
-        finally:
-            connection.close()
-        for cookie in answer.headers.get_all("Set-Cookie") or []:
-            jar = http.cookies.SimpleCookie()
-            jar.load(cookie)
-            self.cookies.update({key: morsel.value for key, morsel in jar.items()})
-        return e2e.Response(answer.status, answer.headers, content, time.monotonic() - started)
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
