@@ -288,6 +288,83 @@ ADMIN_IMPORT_ROWS = 10_000
 EXPORTS = ["admin CSV", "admin XLSX", "public csv", "public json"]
 
 
+# In-process: each kind of page asked for in a process that has loaded the listing as a worker
+# has, timed in CPU (so other work on the machine counts less), and profiled.
+PROFILE_PROBE = r"""
+import cProfile, io, json, os, pstats, random, time
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+from catalogue import index
+from catalogue.facets import FACET
+from gifts.models import Gift
+setup_test_environment()
+settings.ALLOWED_HOSTS = ["*"]
+settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+rng = random.Random(2)
+collection = index.collection()
+keys = {name: [o.key for o in collection.options(name)] for name in [*FACET, "decade"]}
+sample = rng.sample(collection.ids.tolist(), min(5000, collection.size))
+accessions = list(Gift.objects.filter(id__in=sample).values_list("accession_number", flat=True))
+last = max(1, -(-collection.size // 24))
+words = ["porcelain", "vase", "painting", "tea", "silver", "korea", "bronze", "kim"]
+def listing():
+    chosen = rng.sample(sorted(keys), rng.randint(1, 3))
+    return "/gifts/?" + "&".join(f"{k}={rng.choice(keys[k])}" for k in chosen if keys[k])
+kinds = {
+    "listing, 1-3 random filters": listing,
+    "search, common word": lambda: f"/gifts/?q={rng.choice(words)}",
+    "listing, deep page": lambda: f"/gifts/?page={rng.randint(min(1500, last), min(4000, last))}",
+    "listing, page 1": lambda: "/gifts/",
+    "gift detail, first visits": lambda: f"/gifts/{accessions.pop()}/",
+}
+client = Client()
+figures = {}
+for name, make in kinds.items():
+    for _ in range(20):
+        client.get(make())
+    times, queries = [], []
+    for _ in range(int(os.environ.get("BENCH_REQUESTS", "200"))):
+        path = make()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.process_time()
+            answer = client.get(path)
+            times.append((time.process_time() - started) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code)
+        queries.append(len(captured))
+    times.sort()
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(50):
+        client.get(make())
+    profile.disable()
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(
+        r"catalogue|gifts|operations|template/response|template/base.py:\d+\(render\)$", 12)
+    figures[name] = {
+        "p50_ms": times[len(times) // 2], "p90_ms": times[len(times) * 9 // 10],
+        "queries": [min(queries), max(queries)], "profile": text.getvalue(),
+    }
+print("RESULT" + json.dumps(figures))
+"""
+
+
+def profile_figures(env, show_profile):
+    """CPU time per request (p50, p90) and queries of each kind of page, in-process."""
+    figures = shell(env, PROFILE_PROBE)
+    for name, row in figures.items():
+        low, high = row["queries"]
+        print(
+            f"  {name:28} CPU p50 {row['p50_ms']:5.1f} ms, p90 {row['p90_ms']:5.1f} ms, "
+            f"{low}-{high} queries",
+            flush=True,
+        )
+        if show_profile:
+            print(row["profile"])
+    return figures
+
+
 def export_figures(env):
     """
     For each whole-collection export: the request's time and the worker's peak memory; when the
@@ -1136,7 +1213,20 @@ def main():
         default=None,
         help="only time the whole-collection exports of an existing database",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="DATABASE_URL",
+        default=None,
+        help="only time each kind of page in-process (CPU per request) on an existing database, "
+        "and print where the time goes",
+    )
     arguments = parser.parse_args()
+    if arguments.profile:
+        with tempfile.TemporaryDirectory(prefix="museum-bench-") as folder:
+            env = environment(arguments.profile, Path(folder))
+            env["DJANGO_LISTING_INDEX_DIR"] = str(Path(folder) / "listing-index")
+            profile_figures(env, show_profile=True)
+        return
     if arguments.exports_only:
         with tempfile.TemporaryDirectory(prefix="museum-bench-") as folder:
             env = environment(arguments.exports_only, Path(folder))
