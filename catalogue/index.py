@@ -63,18 +63,18 @@ COLUMNS = [
 CHUNK = 10000
 COUNTS_KEPT = 1000
 # Search matches kept, counted in matched gifts rather than searches: one common word can match
-# most of the collection. At most about 32 MB of arrays per worker.
-SEARCH_MATCHES_KEPT = 2_000_000
+# most of the collection. At most 16 MB of ids and ranks per worker, and 12 MB of the same as rows.
+SEARCH_MATCHES_KEPT = 1_000_000
 CARDS_KEPT = 5000
-# Counts and orders of large results kept, counted in array entries: at most 16 MB per worker.
-ANSWERS_KEPT = 4_000_000
+# Counts, orders and rows of large results kept, counted in bytes: at most 16 MB per worker.
+ANSWERS_KEPT = 16 * 1024 * 1024
 # A result with at least this many rows keeps them (Result.kept): counting and ordering cost what
 # the rows cost, whatever the collection's size, and a few thousand take about a millisecond.
 KEPT_FROM_ROWS = 4000
 # Whole pages rendered once per version (a gift's page for visitors, gifts.views), counted in
 # bytes of deflated HTML: a gift's page is about 13 KB, 4 KB deflated, so a worker keeps about
-# 8,000 of them.
-PAGES_KEPT = 32 * 1024 * 1024
+# 4,000 of them (with 32 MB and the other caches, a worker passed 150 MB in the benchmark).
+PAGES_KEPT = 16 * 1024 * 1024
 CONTEXT_TOKEN = "LISTINGCONTEXT"
 # The dimensions a gift page asks related() for: their groups are worked out in the build.
 GROUPED = ("occasion", "donor", "country")
@@ -243,7 +243,7 @@ class Collection:
         self.flagged = BoundedCache(2 * len(self.flags))  # (flag, value) -> flag_rows()
         self.placed = BoundedCache(len(SORTS))  # sort -> places(): each row's place in it
         # Counts and orders of large results, by the filters that chose them (Result.kept).
-        self.answers = BoundedCache(ANSWERS_KEPT, weight=len)
+        self.answers = BoundedCache(ANSWERS_KEPT, weight=lambda array: array.nbytes)
         # dimension -> counts by code, and (dimension, "ranked") -> top_codes, unfiltered
         self.unfiltered = BoundedCache(2 * len(self.dimensions))
         self.folded = BoundedCache(len(self.dimensions))  # dimension -> option labels, folded
