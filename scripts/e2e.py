@@ -80,6 +80,10 @@ class Report:
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
         return bool(ok)
 
+    def figure(self, name, reason):
+        """A measurement printed with the checks, which passes or fails nothing."""
+        print(f"INFO  {name}: {reason}", flush=True)
+
     def run(self, name, function):
         """Runs one check: function returns (ok, reason); an exception is a failure."""
         try:
