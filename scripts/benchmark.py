@@ -485,6 +485,8 @@ def write_csv_collection(folder, size):
 def scenarios(probe, admin):
     rng = random.Random(2)
     keys = probe["keys"]
+    last = max(1, -(-probe["size"] // 24))  # the listing's last page (24 gifts a page)
+    low, high = min(1500, max(1, last // 2)), min(4000, last)
     filterable = {
         "leader": keys["leader"],
         "country": keys["country"],
@@ -545,7 +547,13 @@ def scenarios(probe, admin):
             True,
             False,
         ),
-        "listing, page 2,000": (["/gifts/?page=2000"], True, False),
+        # Issue 15's deep pages: a page from 1,500 to 4,000 at random (or the last pages of a
+        # smaller collection), whose cards nobody has asked for yet in the run.
+        "listing, deep pages": (
+            [f"/gifts/?page={rng.randint(low, high)}" for _ in range(SAMPLES)],
+            True,
+            False,
+        ),
         # 400 gifts again and again: after its first visit a page is kept (gifts.views).
         "gift detail": ([f"/gifts/{a}/" for a in accessions], True, False),
         # Gifts not visited before in the run: each page rendered afresh.

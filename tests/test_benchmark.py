@@ -111,6 +111,7 @@ def test_every_scenario_datasette_repeats_is_one_of_ours_and_compared_to_it():
             "keys": {name: ["a"] for name in benchmark.PEER_FACETS},
             "donors": ["a"],
             "accessions": ["A-1"],
+            "size": 115_000,
         },
         "admin/",
     )
@@ -208,3 +209,21 @@ def test_a_wrk_report_without_one_answer_in_time_is_not_a_row():
 
     with pytest.raises(RuntimeError, match="no answer"):
         benchmark.parse_wrk(report)
+
+
+def test_deep_pages_are_pages_from_1500_to_4000_or_the_second_half_of_a_small_collection():
+    def pages(size):
+        probe = {
+            "keys": {name: ["a"] for name in benchmark.PEER_FACETS},
+            "donors": ["a"],
+            "accessions": ["A-1"],
+            "size": size,
+        }
+        urls, unique, _ = benchmark.scenarios(probe, "admin/")["listing, deep pages"]
+        assert unique  # a fresh query string each time: no cache answers for the site
+        return {int(url.split("page=")[1]) for url in urls}
+
+    big = pages(115_000)  # 4,792 pages
+    assert min(big) >= 1500 and max(big) <= 4000 and len(big) > 100
+    small = pages(2_400)  # 100 pages
+    assert min(small) >= 50 and max(small) <= 100
