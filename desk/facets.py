@@ -54,7 +54,10 @@ class ConditionFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def condition(self, value):
-        raise NotImplementedError
+        """The Q (or conditional expression) of the records that option ``value`` lists: each
+        filter built on this one says it (gifts.quality.QualityFilter, desk.workflow's review
+        filter), as a SimpleListFilter says its queryset()."""
+        raise NotImplementedError(f"{type(self).__name__} must say condition(value)")
 
     def queryset(self, request, queryset):
         value = self.value()
