@@ -88,7 +88,8 @@ max_requests = 1000
 max_requests_jitter = 100
 
 # Every worker imports the application itself: nothing is shared across fork (database and
-# Redis connections), and `systemctl reload` (HUP) starts workers that load the code afresh.
+# Redis connections), and `systemctl reload` (HUP) starts workers that load the code afresh. The
+# master imports only the framework (PRELOAD, below), which the workers then need not.
 preload_app = False
 
 # Worker heartbeats are files touched every second; on tmpfs they never wait on a disk.
@@ -137,19 +138,53 @@ def _build_listing_index(server, when):
         server.log.info("Listing index ready %s in %.1f s: %s", when, seconds, "".join(said))
 
 
+# The framework and libraries every worker imports (a third of a second of CPU each), imported
+# once in the master so that a worker forked from it (at start, after max_requests, on a reload)
+# imports only the site's own code. Only modules that import without the site's settings: the
+# master never reads them, opens no database or Redis connection and loads none of the site, so
+# a reload still starts workers on the code and the env file as they are now. A reload is for
+# the same release (README, "Deploy"): a release that changes requirements.txt is a restart.
+PRELOAD = (
+    "django.core.handlers.wsgi",
+    "django.db.models",
+    "django.forms",
+    "django.template.defaulttags",
+    "django.template.loader_tags",
+    "django.contrib.admin.helpers",
+    "import_export.formats.base_formats",
+    "PIL.Image",
+    "psycopg",
+    "redis",
+    "numpy",
+)
+
+
+def _preload(server):
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # a worker imports it itself, and reports what is wrong
+            server.log.warning("Not preloaded: %s (%s)", name, error)
+
+
 def when_ready(server):
+    _preload(server)
     _build_listing_index(server, "at start")
 
 
 def on_reload(server):
-    """On HUP the old workers answer while this runs; the new ones find the index built (a new
-    release's code may have changed its format). Then the old workers are let go only once the
-    new ones take requests."""
-    _build_listing_index(server, "on reload")
+    """
+    On HUP, the old workers are let go only once the new ones take requests. The new workers map
+    the index the master built at start or a worker built since (catalogue.index builds a new
+    collection version in the background): a reload builds nothing. Building here meant a second
+    Django process on a machine already busy with the load, 10 s under 50 clients on 2 cores.
+    """
     _retire_old_workers_when_new_ones_are_ready(server)
 
 
-RETIRE_WAIT = 5  # seconds a reload keeps the old workers for the new ones to start
+RETIRE_WAIT = graceful_timeout  # seconds a reload keeps the old workers for the new ones to start
 
 
 def _retire_old_workers_when_new_ones_are_ready(server):
@@ -159,9 +194,9 @@ def _retire_old_workers_when_new_ones_are_ready(server):
     second or more on a busy machine, and meanwhile nobody accepted: requests waited 2-3 s under
     load. So the reload's next step (manage_workers, which stops the oldest workers beyond the
     number wanted) is held, once, until every new worker has entered its loop, or for at most
-    RETIRE_WAIT seconds: on a machine so busy that the new workers cannot start within that, the
-    old ones are stopped as gunicorn would (lowering their priority to let the new ones start
-    made the old ones' requests wait 4-7 s under 50 clients on 2 cores).
+    RETIRE_WAIT seconds (graceful_timeout): a new worker that cannot start within that (a broken
+    env file, say) has the old ones stopped as gunicorn would. Lowering the old workers' priority
+    to let the new ones start made the old ones' requests wait 4-7 s under 50 clients on 2 cores.
 
     A worker is in its loop once it has touched its heartbeat file (Worker.notify), which gunicorn
     stamps with the monotonic clock (seconds since boot); a new file carries the wall-clock time

@@ -164,3 +164,40 @@ def test_a_reload_stops_the_old_workers_only_once_the_new_ones_take_requests(con
     timer.join()
     assert events == [("new workers ready", None), ("retired", [1, 2, 3, 4])]
     assert server.manage_workers is usual  # the master's later rounds are its usual ones
+
+
+def test_a_reload_builds_nothing_and_the_master_preloads_only_the_framework(tmp_path):
+    """The master imports the framework for its workers to inherit, but nothing that reads the
+    site's settings or is the site's own code: a reload still starts workers on the code and env
+    file as they are. A reload starts no build of the listing's index (catalogue.index builds new
+    versions), which would compete with the load for the CPU."""
+    probe = f"""
+import runpy, sys
+from unittest import mock
+settings = runpy.run_path({CONF!r})
+server = mock.Mock()
+with mock.patch("subprocess.run") as run:
+    settings["_preload"](server)
+    settings["on_reload"](server)
+assert not run.called, "on_reload started a process"
+assert not server.log.warning.called, server.log.warning.call_args
+from django.conf import settings as django_settings
+assert not django_settings.configured, "the master read the site's settings"
+site = {{"museum", "gifts", "donors", "exhibitions", "catalogue", "desk", "exports", "pages"}}
+loaded = sorted({{name.split(".")[0] for name in sys.modules}} & site)
+assert not loaded, loaded
+assert all(name in sys.modules for name in settings["PRELOAD"])
+print("ok")
+"""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=Path(CONF).parent,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "museum.settings"},
+        timeout=60,
+    )
+    assert done.stdout.strip() == "ok", done.stderr
