@@ -87,10 +87,13 @@ keepalive = 5
 max_requests = 1000
 max_requests_jitter = 100
 
-# Every worker imports the application itself: nothing is shared across fork (database and
-# Redis connections), and `systemctl reload` (HUP) starts workers that load the code afresh. The
-# master imports only the framework (PRELOAD, below), which the workers then need not.
-preload_app = False
+# The master loads the site once and prepares what every worker needs (operations.workers:
+# the views imported, the public templates compiled, the listing's index mapped), opening no
+# database or Redis connection; each worker is a fork of it and starts in milliseconds, at
+# start, after max_requests and on a reload. So a reload (HUP) re-reads this file and replaces
+# the workers but keeps the code loaded at start: it is for the same release and env file; a new
+# release is a restart (README, "Deploy").
+preload_app = True
 
 # Worker heartbeats are files touched every second; on tmpfs they never wait on a disk.
 _tmp = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")
@@ -138,40 +141,24 @@ def _build_listing_index(server, when):
         server.log.info("Listing index ready %s in %.1f s: %s", when, seconds, "".join(said))
 
 
-# The framework and libraries every worker imports (a third of a second of CPU each), imported
-# once in the master so that a worker forked from it (at start, after max_requests, on a reload)
-# imports only the site's own code. Only modules that import without the site's settings: the
-# master never reads them, opens no database or Redis connection and loads none of the site, so
-# a reload still starts workers on the code and the env file as they are now. A reload is for
-# the same release (README, "Deploy"): a release that changes requirements.txt is a restart.
-PRELOAD = (
-    "django.core.handlers.wsgi",
-    "django.db.models",
-    "django.forms",
-    "django.template.defaulttags",
-    "django.template.loader_tags",
-    "django.contrib.admin.helpers",
-    "import_export.formats.base_formats",
-    "PIL.Image",
-    "psycopg",
-    "redis",
-    "numpy",
-)
-
-
-def _preload(server):
-    import importlib
-
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except Exception as error:  # a worker imports it itself, and reports what is wrong
-            server.log.warning("Not preloaded: %s (%s)", name, error)
-
-
 def when_ready(server):
-    _preload(server)
     _build_listing_index(server, "at start")
+    _prepare(server)
+
+
+def _prepare(server):
+    """In the master, before it forks workers: what each would otherwise do itself."""
+    import gc
+
+    try:
+        from operations.workers import prepare
+
+        prepare()
+    except Exception:
+        server.log.exception("Could not prepare the workers; each will prepare itself")
+    # The master's objects stay out of the workers' garbage collections, which would otherwise
+    # touch every one of them and so copy every page the workers share with the master.
+    gc.freeze()
 
 
 def on_reload(server):
@@ -181,6 +168,7 @@ def on_reload(server):
     collection version in the background): a reload builds nothing. Building here meant a second
     Django process on a machine already busy with the load, 10 s under 50 clients on 2 cores.
     """
+    _prepare(server)  # the newest build, which a worker may have made since the start
     _retire_old_workers_when_new_ones_are_ready(server)
 
 
@@ -190,10 +178,11 @@ RETIRE_WAIT = graceful_timeout  # seconds a reload keeps the old workers for the
 def _retire_old_workers_when_new_ones_are_ready(server):
     """
     Gunicorn's reload starts the new workers and at once asks the old ones to stop (SIGTERM,
-    after their current request). A new worker imports the site before it accepts anything, a
-    second or more on a busy machine, and meanwhile nobody accepted: requests waited 2-3 s under
-    load. So the reload's next step (manage_workers, which stops the oldest workers beyond the
-    number wanted) is held, once, until every new worker has entered its loop, or for at most
+    after their current request). A new worker checks the collection version before it accepts
+    anything (milliseconds as a fork of the prepared master; over a second on a busy machine when
+    each imported the site), and meanwhile nobody accepted: requests waited 2-3 s under load.
+    So the reload's next step (manage_workers, which stops the oldest workers beyond the number
+    wanted) is held, once, until every new worker has entered its loop, or for at most
     RETIRE_WAIT seconds (graceful_timeout): a new worker that cannot start within that (a broken
     env file, say) has the old ones stopped as gunicorn would. Lowering the old workers' priority
     to let the new ones start made the old ones' requests wait 4-7 s under 50 clients on 2 cores.
@@ -231,11 +220,9 @@ def _in_loop(worker):
 
 def post_worker_init(worker):
     """
-    Before this worker takes its first request: map the listing's index (the newest build of the
-    machine, then the current version's), import every view and compile the public templates
-    (operations.workers.warm). Its first visitors waited 0.15 s of CPU for that, more on a busy
-    machine; now the old workers answer meanwhile on a reload. A worker builds the index only
-    when no process has (then the others wait for it).
+    Before this worker takes its first request: what the master prepared if it could not, then
+    the current collection version's index (operations.workers.warm). A worker builds the index
+    only when no process has (then the others wait for it).
     """
     try:
         from operations.workers import warm

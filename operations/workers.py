@@ -1,28 +1,39 @@
 """
-What a new web worker does before it takes its first request (gunicorn.conf.py,
-post_worker_init): the work its first visitors would otherwise wait for. Under gunicorn's reload
-the old workers keep answering meanwhile, so this time is nobody's wait.
+What a web worker needs before it takes its first request, the work its first visitors would
+otherwise wait for: done once in gunicorn's master before it forks the workers (prepare), then in
+each worker what only it can do (warm). gunicorn.conf.py calls both.
 """
 
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
 from django.template.loader import get_template
 from django.urls import get_resolver
 
 from catalogue import index
 
 
-def warm():
-    """Map the listing's index, import every view and compile the public pages' templates."""
-    # The newest build of the machine first, which needs no database; then the current
-    # version's, which the master has built or another worker has.
+def prepare():
+    """
+    What every worker needs, done once in gunicorn's master before it forks them (gunicorn.conf.py,
+    preload_app): map the newest build of the listing's index, import every view and compile the
+    public pages' templates. Nothing here asks the database or starts a thread, which a fork would
+    share or lose.
+    """
     index.map_newest()
-    index.collection()
     # Reading it imports every urls and views module, and fills reverse()'s tables.
     get_resolver().reverse_dict  # noqa: B018
     for name in public_templates():
         get_template(name)
+    connections.close_all()  # none should be open; a fork must never share one
+
+
+def warm():
+    """In a worker before its first request: the above if the master did not, then the current
+    collection version's index (which the master built at start or another worker has)."""
+    prepare()
+    index.collection()
 
 
 def public_templates():

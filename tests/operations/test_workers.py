@@ -1,6 +1,7 @@
 """operations.workers: what a new gunicorn worker does before its first request."""
 
 import runpy
+import threading
 from pathlib import Path
 from unittest import mock
 
@@ -46,6 +47,25 @@ def test_warm_maps_the_index_imports_the_views_and_compiles_the_templates(settin
     assert get_resolver()._populated
     cached = engines["django"].engine.template_loaders[0].get_template_cache
     assert set(workers.public_templates()) <= set(cached)
+
+
+@pytest.mark.django_db
+def test_the_master_prepares_the_workers_with_no_connection_or_thread_to_share():
+    """gunicorn's master runs prepare() before it forks: a database connection or a thread left
+    open there would be shared by every worker, or lost in each. It asks the database nothing
+    and closes whatever connection the site's loading may have opened."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    threads = threading.active_count()
+    with (
+        CaptureQueriesContext(connection) as queries,
+        mock.patch("operations.workers.connections.close_all") as close_all,
+    ):
+        workers.prepare()
+    assert len(queries) == 0
+    assert close_all.called
+    assert threading.active_count() == threads
 
 
 def test_gunicorn_warms_each_worker_and_logs_what_went_wrong():
