@@ -895,8 +895,25 @@ def load_python(port, urls, unique, cookie, seconds, work):
     }
 
 
+# The deployment's gunicorn.conf.py (a master that loads and prepares the site, then forks the
+# workers), with the command line's bind, workers and timeout, and without what would disturb a
+# measurement: restarts after max_requests (each would fill its caches again) and the access log.
+GUNICORN_CONFIG = """
+import runpy
+globals().update(
+    (name, value) for name, value in runpy.run_path({deployment!r}).items()
+    if not name.startswith("__")
+)
+max_requests = 0
+accesslog = None
+loglevel = "warning"
+"""
+
+
 def worker_memory(master_pid):
-    """Peak resident memory (VmHWM) of each gunicorn worker, in MB."""
+    """Peak resident memory (VmHWM) of each gunicorn worker, in MB. A worker's resident pages
+    include those it shares with the master and the other workers (the site loaded before the
+    fork, the mapped index): machine_memory counts each once."""
     peaks = []
     for status in Path("/proc").glob("[0-9]*/status"):
         with contextlib.suppress(OSError):
@@ -904,6 +921,22 @@ def worker_memory(master_pid):
             if re.search(rf"^PPid:\s+{master_pid}$", text, re.M):
                 peaks.append(int(re.search(r"^VmHWM:\s+(\d+)", text, re.M)[1]) / 1024)
     return peaks
+
+
+def machine_memory(master_pid):
+    """The memory gunicorn's master and workers hold together, in MB: the sum of their
+    proportional set sizes (a page shared by n processes counts 1/n in each)."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            pid = int(status.parent.name)
+            if pid != master_pid and not re.search(
+                rf"^PPid:\s+{master_pid}$", status.read_text(), re.M
+            ):
+                continue
+            rollup = (status.parent / "smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M)[1])
+    return total / 1024
 
 
 def warm_up(port):
@@ -982,8 +1015,8 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
     queries = shell(env, COUNT_QUERIES, json.dumps(sample_urls))
 
     port = free_port()
-    empty_config = work / "gunicorn-benchmark.conf.py"
-    empty_config.write_text("")
+    config = work / "gunicorn-benchmark.conf.py"
+    config.write_text(GUNICORN_CONFIG.format(deployment=str(ROOT / "gunicorn.conf.py")))
     server = subprocess.Popen(
         [
             GUNICORN,
@@ -998,10 +1031,8 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
             "120",
             "--access-logfile",
             "/dev/null",
-            # Not the deployment's gunicorn.conf.py: its max_requests would restart workers (and
-            # reload the collection) in the middle of a measurement.
             "--config",
-            str(empty_config),
+            str(config),
         ],
         env=env,
         cwd=ROOT,
@@ -1024,6 +1055,7 @@ def benchmark(kind, size, seconds, work, load, csv_rows):
             if result:
                 rows[name] = result | queries.get(name, {})
         figures["worker_peak_memory_mb"] = [round(m, 1) for m in worker_memory(server.pid)]
+        figures["machine_pss_mb"] = round(machine_memory(server.pid), 1)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -1142,7 +1174,10 @@ def print_table(figures):
             "copy of the same gifts, measured after gunicorn stopped; the Django admin changelist "
             "as a signed-in superuser, in the same gunicorn"
         )
-    print(f"worker peak memory (MB): {figures['worker_peak_memory_mb']}")
+    print(
+        f"worker peak memory (MB): {figures['worker_peak_memory_mb']}; master and workers "
+        f"together (PSS): {figures['machine_pss_mb']} MB"
+    )
     print(
         "HTML, uncompressed (KB): "
         + ", ".join(f"{name} {kb}" for name, kb in figures.get("page_kb", {}).items())
