@@ -92,6 +92,11 @@ class GiftListView(TemplateView):
         search_text = form.cleaned_data.get("q") or ""
         view = form.cleaned_data.get("view") or "grid"
         chips = panels.chips(collection, query, selection, search_text)
+        facet_panels = [
+            *panels.panels(result, query, selection),
+            panels.decade_panel(result, query, selection),
+            *panels.flag_panels(result, query, selection),
+        ]
         context.update(
             result=result,
             selection=selection,
@@ -101,11 +106,10 @@ class GiftListView(TemplateView):
             other_view_url=query.without("view") if view == "list" else query.replace(view="list"),
             cards=collection.cards_html(ids, query.encoded, view),
             title=panels.describe(collection, selection, chips),
-            panels=[
-                *panels.panels(result, query, selection),
-                panels.decade_panel(result, query, selection),
-                *panels.flag_panels(result, query, selection),
-            ],
+            panels=facet_panels,
+            panels_html=panels.panels_html(
+                facet_panels, query.path, context["hidden_for_years"], selection
+            ),
             chips=chips,
             widening=[]
             if result.count
@@ -115,7 +119,7 @@ class GiftListView(TemplateView):
             else [],
             page=number,
             last_page=last_page,
-            pages=panels.page_numbers(number, last_page),
+            pagination_html=panels.pagination_html(request.GET, number, last_page),
             first_shown=(number - 1) * PER_PAGE + 1,
             last_shown=min(number * PER_PAGE, result.count),
             listing_context=query.encoded,

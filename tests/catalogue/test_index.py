@@ -321,3 +321,19 @@ def test_cards_already_made_cost_no_query(collection, django_assert_num_queries)
     shown.cards_html(ids)
     with django_assert_num_queries(0):
         assert shown.cards_html(ids)
+
+
+def test_hostile_query_strings_stay_text_in_the_panels_and_page_links(client, collection):
+    # A key the listing does not know is carried along by its forms and links, escaped.
+    response = client.get(LIST, {'"><x-key>': "<x-value>\"&'", "leader": "kim-il-sung"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<x-" not in page
+    hidden = (
+        '<input type="hidden" name="&quot;&gt;&lt;x-key&gt;" '
+        'value="&lt;x-value&gt;&quot;&amp;&#x27;">'
+    )
+    assert page.count(hidden) == 3  # the search, the years and the sort carry it
+    assert (
+        'href="?%22%3E%3Cx-key%3E=%3Cx-value%3E%22%26%27&amp;leader=kim-il-sung&amp;page=2"' in page
+    )
