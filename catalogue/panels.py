@@ -129,6 +129,28 @@ class Panel:
 NONE_HERE = '<li class="muted small">None in these results</li>'
 
 
+def kept_panels(result, query, selection):
+    """
+    The listing's filter panels (facets, decades, yes/no) and their HTML, made once for each
+    query string (without its page) and kept with the collection version: they are the same on
+    every page of a listing, and building them was the largest part of what was left of a
+    listing's time. They hold only counts and labels of the version's published gifts, and are
+    dropped with it when anything changes.
+    """
+
+    def make():
+        built = [
+            *panels(result, query, selection),
+            decade_panel(result, query, selection),
+            *flag_panels(result, query, selection),
+        ]
+        return built, panels_html(
+            built, query.path, query.hidden_fields("year_from", "year_to"), selection
+        )
+
+    return result.collection.panels.get_or_set((query.path, query.encoded), make)
+
+
 def panels_html(panels, action, hidden_for_years, selection):
     """The listing's filter panels, built here rather than in the template: its loop over a
     dozen panels cost a listing more than everything else it renders. Every value is escaped."""

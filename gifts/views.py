@@ -92,11 +92,7 @@ class GiftListView(TemplateView):
         search_text = form.cleaned_data.get("q") or ""
         view = form.cleaned_data.get("view") or "grid"
         chips = panels.chips(collection, query, selection, search_text)
-        facet_panels = [
-            *panels.panels(result, query, selection),
-            panels.decade_panel(result, query, selection),
-            *panels.flag_panels(result, query, selection),
-        ]
+        facet_panels, panels_html = panels.kept_panels(result, query, selection)
         context.update(
             result=result,
             selection=selection,
@@ -107,9 +103,7 @@ class GiftListView(TemplateView):
             cards=collection.cards_html(ids, query.encoded, view),
             title=panels.describe(collection, selection, chips),
             panels=facet_panels,
-            panels_html=panels.panels_html(
-                facet_panels, query.path, context["hidden_for_years"], selection
-            ),
+            panels_html=panels_html,
             chips=chips,
             widening=[]
             if result.count
