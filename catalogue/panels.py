@@ -508,6 +508,19 @@ def pagination_html(params, number, last):
     return mark_safe("\n".join(lines))
 
 
+def sort_options_html(sorts, sort, search_text):
+    """The sort menu's options (``sorts``: catalogue.index.SORTS), ``sort`` chosen; by relevance
+    only for a search."""
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == sort else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in sorts.items()
+            if value != "relevance" or search_text
+        )
+    )
+
+
 def page_numbers(number, last, around=2):
     """Page numbers to show, with None where a gap is: 1 … 4 5 [6] 7 8 … 40."""
     pages = sorted({1, last, *range(max(1, number - around), min(last, number + around) + 1)})

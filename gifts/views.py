@@ -71,11 +71,9 @@ class GiftListView(TemplateView):
         context = {
             "filter": form,
             "query": query,
-            "sorts": index.SORTS,
             "search_text": request.GET.get("q", "")[:200],
-            "hidden_for_search": query.hidden_fields("q", "sort"),
-            "hidden_for_sort": query.hidden_fields("sort"),
-            "hidden_for_years": query.hidden_fields("year_from", "year_to"),
+            "hidden_for_search": panels.hidden_inputs(query.hidden_fields("q", "sort")),
+            "hidden_for_sort": panels.hidden_inputs(query.hidden_fields("sort")),
             "filtered": bool(query.params),
         }
         if not form.is_valid():
@@ -118,6 +116,7 @@ class GiftListView(TemplateView):
             last_shown=min(number * PER_PAGE, result.count),
             listing_context=query.encoded,
             sort=selection.sort,
+            sort_options=panels.sort_options_html(index.SORTS, selection.sort, search_text),
         )
         return self.render_to_response(context)
 

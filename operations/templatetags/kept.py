@@ -29,6 +29,7 @@ _kept = {}
 _lock = threading.Lock()
 # Each piece's number: not id(), which a template compiled later (DEBUG, tests) could reuse.
 _numbers = itertools.count()
+_WHERE = object()  # the render context's key for the page's script prefix, URL conf, language
 
 
 class KeptNode(template.Node):
@@ -38,13 +39,15 @@ class KeptNode(template.Node):
         self.number = next(_numbers)
 
     def render(self, context):
-        key = (
-            self.number,
-            *(value.resolve(context) for value in self.values),
-            get_script_prefix(),
-            get_urlconf(),
-            get_language(),
-        )
+        # Read once per page: each is a thread-local look-up, and a page has about ten pieces.
+        where = context.render_context.get(_WHERE)
+        if where is None:
+            where = context.render_context[_WHERE] = (
+                get_script_prefix(),
+                get_urlconf(),
+                get_language(),
+            )
+        key = (self.number, *(value.resolve(context) for value in self.values), *where)
         html = _kept.get(key)
         if html is None:
             html = mark_safe(self.nodelist.render(context))
