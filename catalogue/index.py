@@ -260,6 +260,7 @@ class Collection:
         # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
         self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
         self.lookups = BoundedCache(16)  # name -> a small curated list by id (gifts.views)
+        self.forms = BoundedCache(1)  # the listing form's fields (catalogue.forms)
         # (path, query string) -> the listing's panels and their HTML (catalogue.panels)
         self.panels = BoundedCache(PANELS_KEPT, weight=lambda kept: len(kept[1]))
         self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
