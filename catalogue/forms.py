@@ -67,33 +67,43 @@ class YesNoField(forms.Field):
         return answer
 
 
-class ListingForm(forms.Form):
-    """The listing's query string; the facets' and flags' fields are made from their tables."""
+def listing_fields(collection):
+    """The listing form's fields for a collection version: one per facet of the table (checked
+    against the version's keys), the years, one per yes/no facet, the search, sort and view."""
+    return {
+        **{
+            facet.key: KeysField(
+                required=False,
+                label=facet.field_label,
+                allowed=collection.dimensions[facet.key].by_key,
+                noun=facet.label,
+            )
+            for facet in FACETS
+        },
+        "year_from": YearField(required=False, label="From year"),
+        "year_to": YearField(required=False, label="To year"),
+        **{flag.key: YesNoField(required=False, label=flag.title) for flag in FLAGS},
+        "q": forms.CharField(required=False, max_length=200, label="Search"),
+        "sort": forms.ChoiceField(
+            required=False, choices=list(index.SORTS.items()), label="Sort by"
+        ),
+        "view": forms.ChoiceField(
+            required=False, choices=[(v, v.capitalize()) for v in VIEWS], label="View"
+        ),
+    }
 
-    year_from = YearField(required=False, label="From year")
-    year_to = YearField(required=False, label="To year")
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    sort = forms.ChoiceField(required=False, choices=list(index.SORTS.items()), label="Sort by")
-    view = forms.ChoiceField(
-        required=False, choices=[(v, v.capitalize()) for v in VIEWS], label="View"
-    )
+
+class ListingForm(forms.Form):
+    """The listing's query string. Its fields are made once per collection version and shared
+    by every form of that version (validating a value never changes a field): making twenty
+    fields, and copying them as a form otherwise does, was a tenth of a listing's time."""
 
     def __init__(self, data=None, *, collection=None):
         super().__init__(data)
         self.collection = collection or index.collection()
-        facet_fields = {
-            facet.key: KeysField(
-                required=False,
-                label=facet.field_label,
-                allowed=self.collection.dimensions[facet.key].by_key,
-                noun=facet.label,
-            )
-            for facet in FACETS
-        }
-        flag_fields = {flag.key: YesNoField(required=False, label=flag.title) for flag in FLAGS}
-        fields = self.fields
-        years = {name: fields.pop(name) for name in ("year_from", "year_to")}
-        self.fields = {**facet_fields, **years, **flag_fields, **fields}
+        self.fields = dict(
+            self.collection.forms.get_or_set("listing", lambda: listing_fields(self.collection))
+        )
 
     @property
     def sort_order(self):

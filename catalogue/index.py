@@ -75,6 +75,10 @@ KEPT_FROM_ROWS = 4000
 # bytes of deflated HTML: a gift's page is about 13 KB, 4 KB deflated, so a worker keeps about
 # 4,000 of them (with 32 MB and the other caches, a worker passed 150 MB in the benchmark).
 PAGES_KEPT = 16 * 1024 * 1024
+# The listing's filter panels for a query string (catalogue.panels.kept_panels), counted in
+# characters of their HTML: about 25 KB each, and as much again in their Panel objects, so at
+# most about 8 MB per worker.
+PANELS_KEPT = 4 * 1024 * 1024
 CONTEXT_TOKEN = "LISTINGCONTEXT"
 # The dimensions a gift page asks related() for: their groups are worked out in the build.
 GROUPED = ("occasion", "donor", "country")
@@ -256,6 +260,9 @@ class Collection:
         # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
         self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
         self.lookups = BoundedCache(16)  # name -> a small curated list by id (gifts.views)
+        self.forms = BoundedCache(1)  # the listing form's fields (catalogue.forms)
+        # (path, query string) -> the listing's panels and their HTML (catalogue.panels)
+        self.panels = BoundedCache(PANELS_KEPT, weight=lambda kept: len(kept[1]))
         self.suggester = BoundedCache(1)  # what suggestions are found from: suggest.Suggester
         self.suggested = BoundedCache(suggest.ANSWERS_KEPT)  # query's words -> suggestions
         for sort in SORTS:

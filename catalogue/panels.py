@@ -72,6 +72,107 @@ class Panel:
             )
         return mark_safe("".join(items))  # every value in it is escaped
 
+    def html(self):
+        """The panel as the listing shows it: open when it is short or has a choice made, and a
+        long one with a box to find an option and, when some are hidden, a link to them all."""
+        noun = escape(self.title.lower())
+        lines = [
+            f'\n        <details class="facet" data-panel="{escape(self.key)}"'
+            f"{' open' if self.active or not self.long else ''}>",
+            f"          <summary>{escape(self.title)}</summary>",
+        ]
+        if self.long:
+            lines.append(
+                '          <input type="search" class="facet-filter" data-facet-filter '
+                f'aria-label="Find a {noun} in this list" placeholder="Find a {noun}…" hidden>'
+            )
+        options = self.options_html if self.choices else NONE_HERE
+        lines.append(f"          <ul>{options}</ul>")
+        if self.more_url:
+            lines.append(
+                f'          <p class="facet-more"><a href="{escape(self.more_url)}" rel="nofollow">'
+                f"Show all {len(self.choices) + self.hidden_count:,}"
+                f'<span class="visually-hidden"> {noun} choices</span></a> '
+                f'<span class="small muted">({self.hidden_count:,} more with fewer gifts)'
+                "</span></p>"
+            )
+        lines.append("        </details>")
+        return "\n".join(lines)
+
+    def range_html(self, action, hidden, year_from, year_to):
+        """The decades' panel, with its From/To form carrying the other filters (``hidden``)."""
+        lines = [
+            f'\n        <details class="facet" data-panel="{escape(self.key)}" open>',
+            f"          <summary>{escape(self.title)}</summary>",
+            f'          <form class="range-form" method="get" action="{escape(action)}">',
+        ]
+        if hidden:
+            lines.append(f"            {hidden_inputs(hidden)}")
+        for name, label, value in (
+            ("from", "From year", year_from),
+            ("to", "To year", year_to),
+        ):
+            lines.append(
+                f'            <label for="year-{name}">{label}<input id="year-{name}" '
+                f'type="number" name="year_{name}" inputmode="numeric" min="1" max="2100" '
+                f'value="{"" if value is None else escape(str(value))}"></label>'
+            )
+        lines += [
+            '            <button type="submit" class="button-secondary">Apply</button>',
+            "          </form>",
+            f'          <ul aria-label="Decades">{self.options_html}</ul>',
+            "        </details>",
+        ]
+        return "\n".join(lines)
+
+
+NONE_HERE = '<li class="muted small">None in these results</li>'
+
+
+def kept_panels(result, query, selection):
+    """
+    The listing's filter panels (facets, decades, yes/no) and their HTML, made once for each
+    query string (without its page) and kept with the collection version: they are the same on
+    every page of a listing, and building them was the largest part of what was left of a
+    listing's time. They hold only counts and labels of the version's published gifts, and are
+    dropped with it when anything changes.
+    """
+
+    def make():
+        built = [
+            *panels(result, query, selection),
+            decade_panel(result, query, selection),
+            *flag_panels(result, query, selection),
+        ]
+        return built, panels_html(
+            built, query.path, query.hidden_fields("year_from", "year_to"), selection
+        )
+
+    return result.collection.panels.get_or_set((query.path, query.encoded), make)
+
+
+def panels_html(panels, action, hidden_for_years, selection):
+    """The listing's filter panels, built here rather than in the template: its loop over a
+    dozen panels cost a listing more than everything else it renders. Every value is escaped."""
+    return mark_safe(
+        "".join(
+            panel.range_html(action, hidden_for_years, selection.year_from, selection.year_to)
+            if panel.range_form
+            else panel.html()
+            for panel in panels
+        )
+    )
+
+
+def hidden_inputs(pairs):
+    """Hidden inputs carrying (name, value) pairs through a form; both escaped."""
+    return mark_safe(
+        "".join(
+            f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+            for name, value in pairs
+        )
+    )
+
 
 @dataclass
 class Chip:
@@ -359,6 +460,65 @@ def widening(result, collection, query, selection, search_text):
         url = query.without(*keys)
         suggestions.append(Chip(f"Remove {label}: {total:,} gift{'s' if total != 1 else ''}", url))
     return suggestions
+
+
+def pagination_html(params, number, last):
+    """The listing's links to other pages (``params`` is the request's query string), built
+    here rather than with {% querystring %}: a page shows up to nine of them. Each address is
+    what that tag gives: the query string in its order, with ``page`` in its place or last."""
+    if last <= 1:
+        return ""
+    before, after, seen = {}, {}, False
+    for key, values in params.lists():
+        if key == "page":
+            seen = True
+        else:
+            (after if seen else before)[key] = values
+    head, tail = QueryString.encode(before), QueryString.encode(after)
+
+    def address(page):
+        return escape("?" + "&".join(part for part in (head, f"page={page}", tail) if part))
+
+    lines = ['<nav class="pagination" aria-label="Pages of results">', "          <ul>"]
+    if number > 1:
+        lines.append(
+            f'            <li><a href="{address(number - 1)}" rel="prev">'
+            'Previous<span class="visually-hidden"> page</span></a></li>'
+        )
+    for page in page_numbers(number, last):
+        if page is None:
+            item = '<li><span class="gap" aria-hidden="true">…</span></li>'
+        elif page == number:
+            item = (
+                '<li><span aria-current="page"><span class="visually-hidden">Page </span>'
+                f"{page}</span></li>"
+            )
+        else:
+            item = (
+                f'<li><a href="{address(page)}"><span class="visually-hidden">Page </span>'
+                f"{page}</a></li>"
+            )
+        lines.append(f"              {item}")
+    if number < last:
+        lines.append(
+            f'            <li><a href="{address(number + 1)}" rel="next">'
+            'Next<span class="visually-hidden"> page</span></a></li>'
+        )
+    lines += ["          </ul>", "        </nav>"]
+    return mark_safe("\n".join(lines))
+
+
+def sort_options_html(sorts, sort, search_text):
+    """The sort menu's options (``sorts``: catalogue.index.SORTS), ``sort`` chosen; by relevance
+    only for a search."""
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == sort else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in sorts.items()
+            if value != "relevance" or search_text
+        )
+    )
 
 
 def page_numbers(number, last, around=2):

@@ -71,11 +71,9 @@ class GiftListView(TemplateView):
         context = {
             "filter": form,
             "query": query,
-            "sorts": index.SORTS,
             "search_text": request.GET.get("q", "")[:200],
-            "hidden_for_search": query.hidden_fields("q", "sort"),
-            "hidden_for_sort": query.hidden_fields("sort"),
-            "hidden_for_years": query.hidden_fields("year_from", "year_to"),
+            "hidden_for_search": panels.hidden_inputs(query.hidden_fields("q", "sort")),
+            "hidden_for_sort": panels.hidden_inputs(query.hidden_fields("sort")),
             "filtered": bool(query.params),
         }
         if not form.is_valid():
@@ -92,6 +90,7 @@ class GiftListView(TemplateView):
         search_text = form.cleaned_data.get("q") or ""
         view = form.cleaned_data.get("view") or "grid"
         chips = panels.chips(collection, query, selection, search_text)
+        facet_panels, panels_html = panels.kept_panels(result, query, selection)
         context.update(
             result=result,
             selection=selection,
@@ -101,11 +100,8 @@ class GiftListView(TemplateView):
             other_view_url=query.without("view") if view == "list" else query.replace(view="list"),
             cards=collection.cards_html(ids, query.encoded, view),
             title=panels.describe(collection, selection, chips),
-            panels=[
-                *panels.panels(result, query, selection),
-                panels.decade_panel(result, query, selection),
-                *panels.flag_panels(result, query, selection),
-            ],
+            panels=facet_panels,
+            panels_html=panels_html,
             chips=chips,
             widening=[]
             if result.count
@@ -115,11 +111,12 @@ class GiftListView(TemplateView):
             else [],
             page=number,
             last_page=last_page,
-            pages=panels.page_numbers(number, last_page),
+            pagination_html=panels.pagination_html(request.GET, number, last_page),
             first_shown=(number - 1) * PER_PAGE + 1,
             last_shown=min(number * PER_PAGE, result.count),
             listing_context=query.encoded,
             sort=selection.sort,
+            sort_options=panels.sort_options_html(index.SORTS, selection.sort, search_text),
         )
         return self.render_to_response(context)
 

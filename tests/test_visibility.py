@@ -223,3 +223,17 @@ def test_a_cached_page_forgets_a_gift_once_it_is_unpublished(client, linked, set
     assert CollectionState.read_key() != version
     assert published.title not in text_of(client.get("/gifts/"))
     assert client.get(published.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_listings_kept_filter_panels_forget_a_gift_once_it_is_unpublished(
+    client, linked, settings
+):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    published = linked["published"]
+    option = f'{published.occasion.name} <span class="n">1<'
+    for _ in range(2):  # the second time from the panels kept with the collection version
+        assert option in text_of(client.get("/gifts/", {"q": "vase"}))
+    published.status = DRAFT
+    published.save()
+    assert published.occasion.name not in text_of(client.get("/gifts/", {"q": "vase"}))

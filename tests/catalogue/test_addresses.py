@@ -1,10 +1,13 @@
 """The listing's addresses one change away (catalogue.panels.QueryString) are exactly the ones a
 QueryDict would write, whatever the query holds: a visitor's shared link must not change."""
 
+import re
+
 import pytest
 from django.http import QueryDict
+from django.template import engines
 
-from catalogue.panels import QueryString
+from catalogue.panels import QueryString, pagination_html
 
 QUERIES = [
     "",
@@ -54,3 +57,13 @@ def test_every_address_is_what_querydict_writes(raw):
         if key not in ("q", "page", "partial")
         for value in values
     ]
+
+
+@pytest.mark.parametrize("raw", [*QUERIES, "page=2&leader=kim-il-sung", "page=1&page=4&q=x"])
+def test_page_links_are_what_the_querystring_tag_writes(rf, raw):
+    request = rf.get(f"/gifts/?{raw}")
+    tag = engines["django"].from_string("{% querystring page=number %}")
+    links = re.findall(r'href="([^"]*)"', pagination_html(request.GET, 5, 12))
+    # Previous, then 1 … 3 4 [5] 6 7 … 12, then next.
+    numbers = [4, 1, 3, 4, 6, 7, 12, 6]
+    assert links == [tag.render({"number": number}, request) for number in numbers]

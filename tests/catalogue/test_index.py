@@ -8,7 +8,7 @@ from django.urls import reverse
 from catalogue import index
 from catalogue.forms import ListingForm
 from gifts.models import Gift
-from tests.factories import GiftFactory
+from tests.factories import CountryFactory, GiftFactory
 from tests.helpers import listed
 
 LIST = "/gifts/"
@@ -321,3 +321,28 @@ def test_cards_already_made_cost_no_query(collection, django_assert_num_queries)
     shown.cards_html(ids)
     with django_assert_num_queries(0):
         assert shown.cards_html(ids)
+
+
+def test_hostile_query_strings_stay_text_in_the_panels_and_page_links(client, collection):
+    # A key the listing does not know is carried along by its forms and links, escaped.
+    response = client.get(LIST, {'"><x-key>': "<x-value>\"&'", "leader": "kim-il-sung"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<x-" not in page
+    hidden = (
+        '<input type="hidden" name="&quot;&gt;&lt;x-key&gt;" '
+        'value="&lt;x-value&gt;&quot;&amp;&#x27;">'
+    )
+    assert page.count(hidden) == 3  # the search, the years and the sort carry it
+    assert (
+        'href="?%22%3E%3Cx-key%3E=%3Cx-value%3E%22%26%27&amp;leader=kim-il-sung&amp;page=2"' in page
+    )
+
+
+def test_a_country_first_given_in_a_new_version_is_a_filter_at_once(client, collection):
+    # The form's fields (the keys it accepts) are made once per collection version.
+    assert client.get(LIST, {"country": "ZZQ"}).status_code == 400
+    GiftFactory(title="A gift from a new country", country=CountryFactory(code="ZZQ"))
+    response = client.get(LIST, {"country": "ZZQ"})
+    assert response.status_code == 200
+    assert accession_numbers(response) and count(response) == 1
