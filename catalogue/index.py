@@ -35,7 +35,7 @@ from django.utils.safestring import mark_safe
 
 from catalogue import search, store, suggest
 from catalogue.caches import BoundedCache
-from catalogue.cards import VIEWS
+from catalogue.cards import VIEWS, card_of
 from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent
 from desk.models import CollectionState
 from desk.text import fold
@@ -502,7 +502,9 @@ class Collection:
             rows, found = self.rows_for(missing)
             images = not found.all() or bool(self.flags["has_image"][rows].any())
             for gift in self.in_order(missing, Gift.objects.for_cards(images)):
-                cards[gift.pk] = self.cards.set((view, gift.pk), render(gift, CONTEXT_TOKEN))
+                cards[gift.pk] = self.cards.set(
+                    (view, gift.pk), render(card_of(gift), CONTEXT_TOKEN)
+                )
         link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
         return mark_safe(  # escaped by catalogue.cards
             "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards[i])
