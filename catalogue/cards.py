@@ -26,7 +26,9 @@ SANCTIONS_BADGES = {
 
 
 class Card(NamedTuple):
-    """What a card or a row shows of a gift, as plain text (escaped when the HTML is made)."""
+    """What a card or a row shows of a gift. The texts it shows as they are (the title, the
+    donor, country, date, recipient, category and image's alt text) are held escaped for HTML:
+    the index keeps them so (catalogue.texts), escaped once per version rather than per card."""
 
     accession_number: str
     title: str
@@ -46,16 +48,16 @@ def card_of(gift):
     """The Card of a gift loaded with Gift.objects.for_cards() (or for_listing())."""
     return Card(
         accession_number=gift.accession_number,
-        title=gift.title,
-        donor=gift.donor.name,
-        country=gift.country.name if gift.country_id else None,
-        date=gift.display_date,
-        recipient=gift.leader.name if gift.leader_id else gift.recipient_institution,
+        title=escape(gift.title),
+        donor=escape(gift.donor.name),
+        country=escape(gift.country.name) if gift.country_id else None,
+        date=escape(gift.display_date),
+        recipient=escape(gift.leader.name if gift.leader_id else gift.recipient_institution),
         sanctions=gift.sanctions,
-        category=gift.category.name,
+        category=escape(gift.category.name),
         category_slug=gift.category.slug,
         image=getattr(gift, "card_image_path", None) or "",
-        image_alt=getattr(gift, "card_image_alt", "") or "",
+        image_alt=escape(getattr(gift, "card_image_alt", "") or ""),
         renditions=getattr(gift, "card_image_renditions", None),
     )
 
@@ -68,19 +70,21 @@ def gift_url(card, listing_context):
 
 def mark_html(category):
     """No photograph: a band with the category's drawing (decorative) and its name."""
-    return mark_band(category.slug, category.name)
+    return mark_band(category.slug, escape(category.name))
 
 
 def mark_band(slug, name):
+    """The band of mark_html(), the category's name given escaped."""
     return (
         f'  <div class="card-mark"><img src="{escape(mark_url(slug))}" alt="" '
-        f'width="40" height="40"><span>{escape(name)}</span></div>\n'
+        f'width="40" height="40"><span>{name}</span></div>\n'
     )
 
 
 def card_html(card, listing_context=""):
     """The card as a list item. `listing_context` is the listing's query string, carried to the
-    gift's page so it can lead back to the same results. Every value is escaped here."""
+    gift's page so it can lead back to the same results. Every value is escaped (the Card's
+    texts already are)."""
     if card.image:
         image_url = GiftImage._meta.get_field("image").storage.url(card.image)
         images = srcset(card.renditions)
@@ -89,22 +93,22 @@ def card_html(card, listing_context=""):
         )
         media = (
             f'  <div class="card-media">\n    <img src="{escape(image_url)}"{images} '
-            f'alt="{escape(card.image_alt)}" width="320" height="240" loading="lazy">\n  </div>\n'
+            f'alt="{card.image_alt}" width="320" height="240" loading="lazy">\n  </div>\n'
         )
     else:
         media = mark_band(card.category_slug, card.category)
     url = gift_url(card, listing_context)
-    donor = escape(card.donor)
+    donor = card.donor
     if card.country is not None:
-        donor += f", {escape(card.country)}"
+        donor += f", {card.country}"
     date = card.date
     badge = SANCTIONS_BADGES.get(card.sanctions)
     return mark_safe(
         '<li class="card">\n' + media + '  <div class="card-body">\n'
-        f'    <h3 class="card-title"><a href="{escape(url)}">{escape(card.title)}</a></h3>\n'
+        f'    <h3 class="card-title"><a href="{escape(url)}">{card.title}</a></h3>\n'
         f'    <p class="card-meta">{donor}</p>\n'
-        f'    <p class="card-meta">{f"{escape(date)} · " if date else ""}'
-        f"to {escape(card.recipient)}</p>\n"
+        f'    <p class="card-meta">{f"{date} · " if date else ""}'
+        f"to {card.recipient}</p>\n"
         + (
             f'    <p class="card-meta"><span class="badge badge-sanctions">{badge}</span></p>\n'
             if badge
@@ -116,19 +120,20 @@ def card_html(card, listing_context=""):
 
 def row_html(card, listing_context=""):
     """The gift as a row of the listing's list view (a table: title, donor, date, recipient,
-    category), for collections without photographs. Every value is escaped here."""
+    category), for collections without photographs. Every value is escaped (the Card's texts
+    already are)."""
     url = gift_url(card, listing_context)
-    donor = escape(card.donor)
+    donor = card.donor
     if card.country is not None:
-        donor += f'<span class="muted">, {escape(card.country)}</span>'
+        donor += f'<span class="muted">, {card.country}</span>'
     badge = SANCTIONS_BADGES.get(card.sanctions)
     badge = f' <span class="badge badge-sanctions">{badge}</span>' if badge else ""
     return mark_safe(
-        f'<tr><th scope="row"><a href="{escape(url)}">{escape(card.title)}</a>{badge}</th>'
+        f'<tr><th scope="row"><a href="{escape(url)}">{card.title}</a>{badge}</th>'
         f'<td data-label="Donor">{donor}</td>'
-        f'<td data-label="Received">{escape(card.date)}</td>'
-        f'<td data-label="To">{escape(card.recipient)}</td>'
-        f'<td data-label="Category">{escape(card.category)}</td></tr>'
+        f'<td data-label="Received">{card.date}</td>'
+        f'<td data-label="To">{card.recipient}</td>'
+        f'<td data-label="Category">{card.category}</td></tr>'
     )
 
 

@@ -9,8 +9,9 @@ at 115,000 gifts, hundreds of milliseconds a page, and it grows with the collect
 Instead the listing's columns are kept as NumPy arrays, one entry per published holding (about 80
 bytes a gift with the sort orders and groups worked out once: 9 MB at 115,000, 80 MB at a
 million), and filters, counts, facets and page order are answered with vectorised
-array operations (well under a millisecond per facet at 115,000). Only the page's own gifts are
-then read from the database, by primary key. Full-text search stays in the database
+array operations (well under a millisecond per facet at 115,000). The page's cards are made from
+the texts kept beside the columns (catalogue.texts: about 55 bytes a gift more, 6 MB at 115,000),
+so no page reads its gifts from the database. Full-text search stays in the database
 (catalogue.search) and its matches are combined here.
 
 The arrays are built once per collection version (desk.models.CollectionState), which every save,
@@ -33,7 +34,7 @@ from django.db import connections
 from django.db.models.functions import Lower
 from django.utils.safestring import mark_safe
 
-from catalogue import search, store, suggest
+from catalogue import search, store, suggest, texts
 from catalogue.caches import BoundedCache
 from catalogue.cards import VIEWS, card_of
 from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent
@@ -103,29 +104,41 @@ class Collection:
             self.adopt(*parts)
         self.keep(parts[0] if parts else {})
 
-    def read_columns(self, gifts):
-        """Stream the rows into compact arrays: a million gifts never become Python tuples."""
-        read = columns_read()
+    def read_columns(self, gifts, extra=()):
+        """Stream the rows into compact arrays: a million gifts never become Python tuples.
+        Gives columns_read()'s by name, and ``extra``'s (more of the same: the cards' texts)
+        in their order; a column two of them read is queried once."""
+        read = [*columns_read(), *extra]
+        names = list(dict.fromkeys(name for name, _, _ in read))
         arrays = [array(kind) for _, kind, _ in read]
         steps = [
-            (column.append, convert) for column, (_, _, convert) in zip(arrays, read, strict=True)
+            (column.append, convert, names.index(name))
+            for column, (name, _, convert) in zip(arrays, read, strict=True)
         ]
-        rows = gifts.order_by("id").values_list(*(name for name, _, _ in read))
+        rows = gifts.order_by("id").values_list(*names)
         for row in rows.iterator(chunk_size=CHUNK):
-            for (append, convert), value in zip(steps, row, strict=True):
+            for append, convert, at in steps:
+                value = row[at]
                 append(value if convert is None else convert(value))
-        return {
-            name: np.frombuffer(column, dtype=column.typecode)
+        arrays = [
+            np.frombuffer(column, dtype=column.typecode)
             if len(column)
             else np.zeros(0, dtype=column.typecode)
-            for (name, _, _), column in zip(read, arrays, strict=True)
-        }
+            for column in arrays
+        ]
+        named = len(read) - len(extra)
+        named_arrays = zip((name for name, _, _ in read[:named]), arrays[:named], strict=True)
+        return dict(named_arrays), arrays[named:]
 
     def load(self):
         gifts = Gift.objects.published().holdings()
-        columns = self.read_columns(gifts)
+        text_columns, tables = texts.column_readers()
+        columns, text_codes = self.read_columns(gifts, text_columns)
         self.ids = columns.pop("id").astype(np.int64, copy=False)
         self.size = len(self.ids)
+        self.texts = texts.build(
+            dict(zip(texts.COLUMNS, text_codes, strict=True)), tables, self.ids
+        )
         self.dimensions = {}
         self.leader_spellings = search.leader_spellings()
         # Every facet of the table; a facet derived from another (a showroom's building) after it.
@@ -179,6 +192,7 @@ class Collection:
             "ordinals": self.ordinals,
             "created": self.created,
             "title_ranks": self.title_ranks,
+            **self.texts,
         }
         for name, dimension in self.dimensions.items():
             arrays[f"codes.{name}"] = dimension.codes
@@ -222,6 +236,9 @@ class Collection:
         self.ordinals = arrays["ordinals"]
         self.created = arrays["created"]
         self.title_ranks = arrays["title_ranks"]
+        self.texts = {
+            name: array for name, array in arrays.items() if name.startswith(texts.PREFIX)
+        }
         self.leader_spellings = meta["leader_spellings"]
         self.dimensions = {
             name: Dimension(
@@ -253,6 +270,7 @@ class Collection:
         # A search's matches as sorted rows, with their ranks: Result.search_rows, .ranks
         self.searched = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
+        self.card_texts = texts.CardTexts(self.texts, self.ordinals)  # what a card shows, by row
         # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
         self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
         self.lookups = BoundedCache(16)  # name -> a small curated list by id (gifts.views)
@@ -490,25 +508,40 @@ class Collection:
 
     def cards_html(self, ids, listing_context="", view="grid"):
         """
-        The gift cards of these ids (or with ``view="list"``, their table rows). Each is rendered
-        once per collection version and kept with the collection: a page of 24 cards cost more
-        to load and render than the rest of the listing. The link back to the listing
-        (``listing_context``) is put in after.
+        The gift cards of these ids (or with ``view="list"``, their table rows), made from the
+        texts the index keeps (catalogue.texts): no query. Each is rendered once per collection
+        version and kept with the collection; the link back to the listing
+        (``listing_context``) is put in after. An id that is not a published holding of this
+        version has no card.
+
+        A request answered from an older version than the database's (its new version still
+        being built: CollectionState.answered_behind) reads its cards from the database
+        instead, published gifts only: an edited title or an unpublished gift is never shown
+        from the older version's texts.
         """
         render = VIEWS[view]
-        cards = {i: self.cards.get((view, i)) for i in ids}
-        missing = [i for i, card in cards.items() if card is None]
-        if missing:  # building the queryset alone costs a page of cached cards twice over
-            rows, found = self.rows_for(missing)
-            images = not found.all() or bool(self.flags["has_image"][rows].any())
-            for gift in self.in_order(missing, Gift.objects.for_cards(images)):
-                cards[gift.pk] = self.cards.set(
-                    (view, gift.pk), render(card_of(gift), CONTEXT_TOKEN)
-                )
+        if CollectionState.answered_behind():
+            cards = self.cards_read_afresh(ids, render)
+        else:
+            cards = {i: self.cards.get((view, i)) for i in ids}
+            missing = [i for i, card in cards.items() if card is None]
+            if missing:
+                rows, found = self.rows_for(missing)
+                rows = rows[found]
+                for gift_id, card in zip(
+                    self.ids[rows].tolist(), self.card_texts.cards(rows), strict=True
+                ):
+                    cards[gift_id] = self.cards.set((view, gift_id), render(card, CONTEXT_TOKEN))
         link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
         return mark_safe(  # escaped by catalogue.cards
-            "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards[i])
+            "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards.get(i))
         )
+
+    def cards_read_afresh(self, ids, render):
+        """{id: card} of those of ``ids`` that are published holdings now, read from the
+        database (one query) and not kept."""
+        gifts = Gift.objects.published().holdings().for_cards().in_bulk(ids) if ids else {}
+        return {gift_id: render(card_of(gift), CONTEXT_TOKEN) for gift_id, gift in gifts.items()}
 
 
 def year_of_ordinals(ordinals):
