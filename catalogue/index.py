@@ -25,7 +25,9 @@ import datetime
 import logging
 import threading
 from array import array
+from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from urllib.parse import quote
 
 import numpy as np
@@ -104,41 +106,45 @@ class Collection:
             self.adopt(*parts)
         self.keep(parts[0] if parts else {})
 
-    def read_columns(self, gifts, extra=()):
+    def read_columns(self, gifts, coded=()):
         """Stream the rows into compact arrays: a million gifts never become Python tuples.
-        Gives columns_read()'s by name, and ``extra``'s (more of the same: the cards' texts)
-        in their order; a column two of them read is queried once."""
-        read = [*columns_read(), *extra]
-        names = list(dict.fromkeys(name for name, _, _ in read))
+        Gives columns_read()'s by name, and the codes of ``coded``'s columns as a row per gift:
+        (column, table) pairs, a table giving each value its code (catalogue.texts.Table), all
+        looked up in one C-level map per row. A column read twice is queried once."""
+        read = columns_read()
+        names = list(dict.fromkeys([name for name, _, _ in read] + [name for name, _ in coded]))
         arrays = [array(kind) for _, kind, _ in read]
         steps = [
             (column.append, convert, names.index(name))
             for column, (name, _, convert) in zip(arrays, read, strict=True)
         ]
+        places = [names.index(name) for name, _ in coded]
+        pick = itemgetter(*places) if len(places) > 1 else lambda row: [row[at] for at in places]
+        tables = [table for _, table in coded]
+        codes = array("i")
         rows = gifts.order_by("id").values_list(*names)
         for row in rows.iterator(chunk_size=CHUNK):
             for append, convert, at in steps:
                 value = row[at]
                 append(value if convert is None else convert(value))
-        arrays = [
-            np.frombuffer(column, dtype=column.typecode)
+            if places:
+                codes.extend(map(defaultdict.__getitem__, tables, pick(row)))
+        columns = {
+            name: np.frombuffer(column, dtype=column.typecode)
             if len(column)
             else np.zeros(0, dtype=column.typecode)
-            for column in arrays
-        ]
-        named = len(read) - len(extra)
-        named_arrays = zip((name for name, _, _ in read[:named]), arrays[:named], strict=True)
-        return dict(named_arrays), arrays[named:]
+            for (name, _, _), column in zip(read, arrays, strict=True)
+        }
+        codes = np.frombuffer(codes, dtype=np.int32) if len(codes) else np.zeros(0, np.int32)
+        return columns, codes.reshape(-1, len(coded) or 1)
 
     def load(self):
         gifts = Gift.objects.published().holdings()
-        text_columns, tables = texts.column_readers()
-        columns, text_codes = self.read_columns(gifts, text_columns)
+        coded = texts.coded_columns()
+        columns, codes = self.read_columns(gifts, coded)
         self.ids = columns.pop("id").astype(np.int64, copy=False)
         self.size = len(self.ids)
-        self.texts = texts.build(
-            dict(zip(texts.COLUMNS, text_codes, strict=True)), tables, self.ids
-        )
+        self.texts = texts.build(coded, codes, columns, self.ids)
         self.dimensions = {}
         self.leader_spellings = search.leader_spellings()
         # Every facet of the table; a facet derived from another (a showroom's building) after it.

@@ -15,31 +15,39 @@ precision, formatted as the gift formats it (desk.models.format_partial_date).
 """
 
 import datetime
+import itertools
 import json
+from collections import defaultdict
 from html import escape
 
 import numpy as np
 
 from catalogue.cards import Card
 from desk.models import format_partial_date
-from gifts.models import GiftImage
+from donors.models import Country, Donor
+from gifts.models import Category, GiftImage, Leader
 
-# A text of the card: the Gift column (in a values_list) it is read from.
+# A text of the card that is a Gift column: the column (in a values_list) it is read from.
 COLUMNS = {
     "accession_number": "accession_number",
     "title": "title",
-    "donor": "donor__name",
-    "country": "country__name",
-    "leader": "leader__name",
     "institution": "recipient_institution",
     "precision": "date_precision",
     "sanctions": "sanctions",
-    "category": "category__name",
-    "category_slug": "category__slug",
+}
+# A text that is a field of a related record: the foreign key the listing reads anyway
+# (catalogue.facets), and the record's model and field, read from its own table (some
+# thousands of donors) rather than joined to every gift.
+RELATED = {
+    "donor": ("donor_id", Donor, "name"),
+    "country": ("country_id", Country, "name"),
+    "leader": ("leader_id", Leader, "name"),
+    "category": ("category_id", Category, "name"),
+    "category_slug": ("category_id", Category, "slug"),
 }
 # The first image's texts, read by another query (a gift has any number of images).
 IMAGE = ("image", "image_alt", "renditions")
-NAMES = (*COLUMNS, *IMAGE)
+NAMES = (*COLUMNS, *RELATED, *IMAGE)
 # Those a card shows as they are: kept escaped for HTML, as a Card holds them.
 ESCAPED = {"title", "donor", "country", "leader", "institution", "category", "image_alt"}
 PREFIX = "text."
@@ -48,37 +56,53 @@ PREFIX = "text."
 DECODED = 1000
 
 
-class Table:
-    """A text's distinct values as they are met, each given the next code."""
+class Table(defaultdict):
+    """A text's distinct values as they are met, each given the next code (None: -1). Looking a
+    value up gives its code: done by C code alone, a million times in a build."""
 
     def __init__(self):
-        self.codes = {}
+        super().__init__(itertools.count().__next__)
+        self[None] = -1
 
     def code(self, value):
-        if value is None:
-            return -1
-        codes = self.codes
-        return codes.setdefault(value, len(codes))
+        return self[value]
 
     def arrays(self, name, codes):
-        """The build's arrays of this text: the rows' codes (in the narrowest type that holds
-        them), the values' bytes and where each starts (one more than the values: the end)."""
-        encoded = [(escape(value) if name in ESCAPED else value).encode() for value in self.codes]
-        starts = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=starts[1:])
-        narrow = np.int16 if len(encoded) < np.iinfo(np.int16).max else np.int32
-        return {
-            f"{PREFIX}{name}": np.asarray(codes).astype(narrow),
-            f"{PREFIX}{name}.values": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
-            f"{PREFIX}{name}.starts": starts,
-        }
+        """The build's arrays of this text (table_arrays)."""
+        return table_arrays(name, [value for value in self if value is not None], codes)
 
 
-def column_readers():
-    """(column, array type, convert) of each text read with the listing's columns
-    (catalogue.index), and the tables they fill."""
-    tables = {name: Table() for name in COLUMNS}
-    return [(column, "i", tables[name].code) for name, column in COLUMNS.items()], tables
+def table_arrays(name, values, codes):
+    """The build's arrays of a text: the rows' codes (in the narrowest type that holds them),
+    the values' bytes and where each starts (one more than the values: the end)."""
+    encoded = [(escape(value) if name in ESCAPED else value).encode() for value in values]
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=starts[1:])
+    narrow = np.int16 if len(encoded) < np.iinfo(np.int16).max else np.int32
+    return {
+        f"{PREFIX}{name}": np.asarray(codes).astype(narrow),
+        f"{PREFIX}{name}.values": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
+        f"{PREFIX}{name}.starts": starts,
+    }
+
+
+def related_arrays(name, keys):
+    """The build's arrays of a RELATED text, from each row's foreign key (``keys``, 0: none):
+    the records the rows name, each once, in the order of their ids."""
+    _, model, field = RELATED[name]
+    used, codes = np.unique(keys, return_inverse=True)
+    values = dict(model.objects.values_list("id", field).iterator())
+    codes = codes.astype(np.int32)
+    if len(used) and used[0] == 0:  # no record: None
+        used, codes = used[1:], codes - 1
+    # (A record deleted since the columns were read has moved the version on: this build is
+    # replaced by the next.)
+    return table_arrays(name, [values.get(key, "") for key in used.tolist()], codes)
+
+
+def coded_columns():
+    """(column, table) of each text read with the listing's columns (catalogue.index)."""
+    return [(column, Table()) for column in COLUMNS.values()]
 
 
 def read_images(ids):
@@ -107,13 +131,16 @@ def read_images(ids):
     return codes, tables
 
 
-def build(columns, tables, ids):
-    """The arrays of every text for a build: ``columns`` the codes read with the listing's
-    columns (by text), ``tables`` their tables."""
+def build(coded, codes, columns, ids):
+    """The arrays of every text for a build: ``coded`` is coded_columns() as the listing's
+    columns were read with it, ``codes`` what they read (a column per text), ``columns`` the
+    listing's columns by name (the foreign keys among them), ``ids`` the rows' gift ids."""
     image_codes, image_tables = read_images(ids)
     arrays = {}
-    for name in COLUMNS:
-        arrays.update(tables[name].arrays(name, columns[name]))
+    for at, (name, (_, table)) in enumerate(zip(COLUMNS, coded, strict=True)):
+        arrays.update(table.arrays(name, codes[:, at]))
+    for name, (key, _, _) in RELATED.items():
+        arrays.update(related_arrays(name, columns[key]))
     for name in IMAGE:
         arrays.update(image_tables[name].arrays(name, image_codes[name]))
     return arrays
