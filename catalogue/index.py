@@ -25,9 +25,8 @@ import datetime
 import logging
 import threading
 from array import array
-from collections import defaultdict
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import getitem, itemgetter
 from urllib.parse import quote
 
 import numpy as np
@@ -110,7 +109,7 @@ class Collection:
         """Stream the rows into compact arrays: a million gifts never become Python tuples.
         Gives columns_read()'s by name, and the codes of ``coded``'s columns as a row per gift:
         (column, table) pairs, a table giving each value its code (catalogue.texts.Table), all
-        looked up in one C-level map per row. A column read twice is queried once."""
+        looked up in one map per row. A column read twice is queried once."""
         read = columns_read()
         names = list(dict.fromkeys([name for name, _, _ in read] + [name for name, _ in coded]))
         arrays = [array(kind) for _, kind, _ in read]
@@ -128,7 +127,7 @@ class Collection:
                 value = row[at]
                 append(value if convert is None else convert(value))
             if places:
-                codes.extend(map(defaultdict.__getitem__, tables, pick(row)))
+                codes.extend(map(getitem, tables, pick(row)))
         columns = {
             name: np.frombuffer(column, dtype=column.typecode)
             if len(column)
@@ -515,10 +514,10 @@ class Collection:
     def cards_html(self, ids, listing_context="", view="grid"):
         """
         The gift cards of these ids (or with ``view="list"``, their table rows), made from the
-        texts the index keeps (catalogue.texts): no query. Each is rendered once per collection
-        version and kept with the collection; the link back to the listing
-        (``listing_context``) is put in after. An id that is not a published holding of this
-        version has no card.
+        texts the index keeps (catalogue.texts): no query but one for the first photographs,
+        when some of the gifts have one. Each is rendered once per collection version and kept
+        with the collection; the link back to the listing (``listing_context``) is put in after.
+        An id that is not a published holding of this version has no card.
 
         A request answered from an older version than the database's (its new version still
         being built: CollectionState.answered_behind) reads its cards from the database
@@ -535,13 +534,29 @@ class Collection:
                 rows, found = self.rows_for(missing)
                 rows = rows[found]
                 for gift_id, card in zip(
-                    self.ids[rows].tolist(), self.card_texts.cards(rows), strict=True
+                    self.ids[rows].tolist(),
+                    self.card_texts.cards(rows, self.card_images(rows)),
+                    strict=True,
                 ):
                     cards[gift_id] = self.cards.set((view, gift_id), render(card, CONTEXT_TOKEN))
         link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
         return mark_safe(  # escaped by catalogue.cards
             "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards.get(i))
         )
+
+    def card_images(self, rows):
+        """{row: its first image (catalogue.texts.first_images)} of those of ``rows`` that have
+        one: one query, none when no row has."""
+        pictured = rows[self.flags["has_image"][rows]]
+        if not len(pictured):
+            return {}
+        gift_ids = self.ids[pictured].tolist()
+        first = texts.first_images(gift_ids)
+        return {
+            row: first[gift_id]
+            for row, gift_id in zip(pictured.tolist(), gift_ids, strict=True)
+            if gift_id in first
+        }
 
     def cards_read_afresh(self, ids, render):
         """{id: card} of those of ``ids`` that are published holdings now, read from the

@@ -10,13 +10,17 @@ build (catalogue.store), so every worker maps them once per machine and a card n
 Each text is a column of codes, one per row, into a table of that text's distinct values: a
 donor's name, a date's precision or a category's name is kept once however many gifts share it.
 A table is its values' UTF-8 bytes end to end and where each value starts; code -1 is None (no
-country, no leader, no image). The date is not a text here: it is the index's day number and
-precision, formatted as the gift formats it (desk.models.format_partial_date).
+leader). The date is not a text here: it is the index's day number and precision, formatted as
+the gift formats it (desk.models.format_partial_date).
+
+A gift's first photograph is not kept (its address, alt text and renditions would be the
+largest texts of all, one per gift): the gifts of a page that have one (the index's has_image)
+are looked up in one indexed query, which a page without photographs never makes.
 """
 
 import datetime
 import itertools
-import json
+from array import array
 from collections import defaultdict
 from html import escape
 
@@ -45,15 +49,16 @@ RELATED = {
     "category": ("category_id", Category, "name"),
     "category_slug": ("category_id", Category, "slug"),
 }
-# The first image's texts, read by another query (a gift has any number of images).
-IMAGE = ("image", "image_alt", "renditions")
-NAMES = (*COLUMNS, *RELATED, *IMAGE)
+# A text every gift has its own of: kept as it comes rather than looked up among the others.
+OWN = {"accession_number"}
+NAMES = (*COLUMNS, *RELATED)
 # Those a card shows as they are: kept escaped for HTML, as a Card holds them.
-ESCAPED = {"title", "donor", "country", "leader", "institution", "category", "image_alt"}
+ESCAPED = {"title", "donor", "country", "leader", "institution", "category"}
 PREFIX = "text."
 # A text with at most this many values (a category, a leader, a date's precision) is read into
 # a list of strings once per version and worker, which costs less than slicing the bytes.
 DECODED = 1000
+NO_IMAGE = ("", "", None)
 
 
 class Table(defaultdict):
@@ -70,6 +75,30 @@ class Table(defaultdict):
     def arrays(self, name, codes):
         """The build's arrays of this text (table_arrays)."""
         return table_arrays(name, [value for value in self if value is not None], codes)
+
+
+class Own:
+    """The values of a text every row has its own of, as they come: an accession number's code
+    is its row. (A Table of 115,000 accession numbers held them all, in a dict, until the build
+    was written.)"""
+
+    def __init__(self):
+        self.values = bytearray()
+        self.ends = array("q")
+
+    def __getitem__(self, value):
+        self.values += value.encode()
+        self.ends.append(len(self.values))
+        return len(self.ends) - 1
+
+    def arrays(self, name, codes):
+        starts = np.zeros(len(self.ends) + 1, dtype=np.int64)
+        starts[1:] = self.ends
+        return {
+            f"{PREFIX}{name}": np.asarray(codes, dtype=np.int32),
+            f"{PREFIX}{name}.values": np.frombuffer(bytes(self.values), dtype=np.uint8).copy(),
+            f"{PREFIX}{name}.starts": starts,
+        }
 
 
 def table_arrays(name, values, codes):
@@ -102,47 +131,31 @@ def related_arrays(name, keys):
 
 def coded_columns():
     """(column, table) of each text read with the listing's columns (catalogue.index)."""
-    return [(column, Table()) for column in COLUMNS.values()]
+    return [(column, Own() if name in OWN else Table()) for name, column in COLUMNS.items()]
 
 
-def read_images(ids):
-    """Codes and tables of each row's first image (by the images' order, as Gift.for_listing
-    picks it): ``ids`` are the index's sorted gift ids."""
-    tables = {name: Table() for name in IMAGE}
-    codes = {name: np.full(len(ids), -1, dtype=np.int32) for name in IMAGE}
-    seen = None
-    for gift_id, image, alt, renditions in (
-        GiftImage.objects.order_by("gift_id", "order", "id")
-        .values_list("gift_id", "image", "alt_text", "renditions")
-        .iterator(chunk_size=10000)
+def first_images(gift_ids):
+    """{gift id: (storage name, alt text escaped, renditions)} of each gift's first image, as
+    Gift.objects.for_listing() picks it (by the images' order): one query."""
+    first = {}
+    images = GiftImage.objects.filter(gift_id__in=gift_ids).order_by("gift_id", "order", "id")
+    for gift_id, image, alt, renditions in images.values_list(
+        "gift_id", "image", "alt_text", "renditions"
     ):
-        if gift_id == seen:
-            continue
-        seen = gift_id
-        row = int(np.searchsorted(ids, gift_id))
-        if row == len(ids) or int(ids[row]) != gift_id:
-            continue  # a draft's, or a gift given away
-        codes["image"][row] = tables["image"].code(image)
-        codes["image_alt"][row] = tables["image_alt"].code(alt)
-        # Stored as JSON text, and read back into what the database's JSON field gives.
-        codes["renditions"][row] = tables["renditions"].code(
-            None if renditions is None else json.dumps(renditions)
-        )
-    return codes, tables
+        if gift_id not in first:
+            first[gift_id] = (image, escape(alt), renditions)
+    return first
 
 
 def build(coded, codes, columns, ids):
     """The arrays of every text for a build: ``coded`` is coded_columns() as the listing's
     columns were read with it, ``codes`` what they read (a column per text), ``columns`` the
     listing's columns by name (the foreign keys among them), ``ids`` the rows' gift ids."""
-    image_codes, image_tables = read_images(ids)
     arrays = {}
     for at, (name, (_, table)) in enumerate(zip(COLUMNS, coded, strict=True)):
         arrays.update(table.arrays(name, codes[:, at]))
     for name, (key, _, _) in RELATED.items():
         arrays.update(related_arrays(name, columns[key]))
-    for name in IMAGE:
-        arrays.update(image_tables[name].arrays(name, image_codes[name]))
     return arrays
 
 
@@ -190,15 +203,16 @@ class CardTexts:
             for code, begin, end in zip(codes.tolist(), begins, ends, strict=True)
         ]
 
-    def cards(self, rows):
-        """The Card of each of ``rows``."""
+    def cards(self, rows, images):
+        """The Card of each of ``rows``, with its first image from ``images`` ({row: what
+        first_images() gives}, for the rows that have one)."""
         rows = np.asarray(rows, dtype=np.int64)
         texts = {name: self.column(name, rows) for name in NAMES}
         ordinals = self.ordinals[rows].tolist()
         cards = []
-        for at, ordinal in enumerate(ordinals):
-            leader, image = texts["leader"][at], texts["image"][at]
-            renditions = texts["renditions"][at]
+        for at, (row, ordinal) in enumerate(zip(rows.tolist(), ordinals, strict=True)):
+            leader = texts["leader"][at]
+            image, alt, renditions = images.get(row, NO_IMAGE)
             date = datetime.date.fromordinal(ordinal) if ordinal else None
             cards.append(
                 Card(
@@ -211,9 +225,9 @@ class CardTexts:
                     sanctions=texts["sanctions"][at],
                     category=texts["category"][at],
                     category_slug=texts["category_slug"][at],
-                    image=image or "",
-                    image_alt=texts["image_alt"][at] or "",
-                    renditions=None if renditions is None else json.loads(renditions),
+                    image=image,
+                    image_alt=alt,
+                    renditions=renditions,
                 )
             )
         return cards
