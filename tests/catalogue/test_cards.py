@@ -94,3 +94,20 @@ def test_a_card_follows_an_edit_and_an_unpublished_gift_has_none(client):
     page = client.get("/gifts/").content.decode()
     assert "Lacquered tray" in page
     assert "Lacquered box" not in page and "Bronze bell" not in page
+
+
+@pytest.mark.django_db
+def test_new_cards_cost_a_query_only_for_their_photographs(
+    settings, tmp_path, django_assert_num_queries
+):
+    from gifts.models import GiftImage
+    from tests.gifts.test_images import png
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    plain, pictured = GiftFactory(), GiftFactory()
+    GiftImage.objects.create(gift=pictured, image=png(), alt_text="A red vase")
+    shown = index.collection()
+    with django_assert_num_queries(0):
+        assert 'class="card-mark"' in shown.cards_html([plain.pk])
+    with django_assert_num_queries(1):  # its first image
+        assert 'alt="A red vase"' in shown.cards_html([pictured.pk], view="grid")
