@@ -69,9 +69,6 @@ class Table(defaultdict):
         super().__init__(itertools.count().__next__)
         self[None] = -1
 
-    def code(self, value):
-        return self[value]
-
     def arrays(self, name, codes):
         """The build's arrays of this text (table_arrays)."""
         return table_arrays(name, [value for value in self if value is not None], codes)
