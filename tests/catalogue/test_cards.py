@@ -111,3 +111,21 @@ def test_new_cards_cost_a_query_only_for_their_photographs(
         assert 'class="card-mark"' in shown.cards_html([plain.pk])
     with django_assert_num_queries(1):  # its first image
         assert 'alt="A red vase"' in shown.cards_html([pictured.pk], view="grid")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"country": "RUS", "sort": "title"},
+        {"leader": "kim-jong-il", "sort": "date", "view": "list"},
+        {"decade": "1980", "sort": "-added"},
+        {"q": "vase", "sort": "relevance", "view": "list"},
+        {"sort": "title", "page": "2"},
+    ],
+)
+def test_a_filtered_sorted_listing_shows_its_gifts_cards_in_its_order(client, collection, query):
+    response = client.get("/gifts/", query)
+    ids, view = response.context["page_ids"], query.get("view", "grid")
+    assert ids
+    context = response.context["listing_context"]
+    assert response.context["cards"] == cards_read_from_the_database(ids, view, context)
