@@ -9,8 +9,9 @@ at 115,000 gifts, hundreds of milliseconds a page, and it grows with the collect
 Instead the listing's columns are kept as NumPy arrays, one entry per published holding (about 80
 bytes a gift with the sort orders and groups worked out once: 9 MB at 115,000, 80 MB at a
 million), and filters, counts, facets and page order are answered with vectorised
-array operations (well under a millisecond per facet at 115,000). Only the page's own gifts are
-then read from the database, by primary key. Full-text search stays in the database
+array operations (well under a millisecond per facet at 115,000). The page's cards are made from
+the texts kept beside the columns (catalogue.texts: about 55 bytes a gift more, 6 MB at 115,000),
+so no page reads its gifts from the database. Full-text search stays in the database
 (catalogue.search) and its matches are combined here.
 
 The arrays are built once per collection version (desk.models.CollectionState), which every save,
@@ -25,6 +26,7 @@ import logging
 import threading
 from array import array
 from dataclasses import dataclass, field
+from operator import getitem, itemgetter
 from urllib.parse import quote
 
 import numpy as np
@@ -33,9 +35,9 @@ from django.db import connections
 from django.db.models.functions import Lower
 from django.utils.safestring import mark_safe
 
-from catalogue import search, store, suggest
+from catalogue import search, store, suggest, texts
 from catalogue.caches import BoundedCache
-from catalogue.cards import VIEWS
+from catalogue.cards import VIEWS, card_of
 from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent
 from desk.models import CollectionState
 from desk.text import fold
@@ -107,29 +109,45 @@ class Collection:
             self.adopt(*parts)
         self.keep(parts[0] if parts else {})
 
-    def read_columns(self, gifts):
-        """Stream the rows into compact arrays: a million gifts never become Python tuples."""
+    def read_columns(self, gifts, coded=()):
+        """Stream the rows into compact arrays: a million gifts never become Python tuples.
+        Gives columns_read()'s by name, and the codes of ``coded``'s columns as a row per gift:
+        (column, table) pairs, a table giving each value its code (catalogue.texts.Table), all
+        looked up in one map per row. A column read twice is queried once."""
         read = columns_read()
+        names = list(dict.fromkeys([name for name, _, _ in read] + [name for name, _ in coded]))
         arrays = [array(kind) for _, kind, _ in read]
         steps = [
-            (column.append, convert) for column, (_, _, convert) in zip(arrays, read, strict=True)
+            (column.append, convert, names.index(name))
+            for column, (name, _, convert) in zip(arrays, read, strict=True)
         ]
-        rows = gifts.order_by("id").values_list(*(name for name, _, _ in read))
+        places = [names.index(name) for name, _ in coded]
+        pick = itemgetter(*places) if len(places) > 1 else lambda row: [row[at] for at in places]
+        tables = [table for _, table in coded]
+        codes = array("i")
+        rows = gifts.order_by("id").values_list(*names)
         for row in rows.iterator(chunk_size=CHUNK):
-            for (append, convert), value in zip(steps, row, strict=True):
+            for append, convert, at in steps:
+                value = row[at]
                 append(value if convert is None else convert(value))
-        return {
+            if places:
+                codes.extend(map(getitem, tables, pick(row)))
+        columns = {
             name: np.frombuffer(column, dtype=column.typecode)
             if len(column)
             else np.zeros(0, dtype=column.typecode)
             for (name, _, _), column in zip(read, arrays, strict=True)
         }
+        codes = np.frombuffer(codes, dtype=np.int32) if len(codes) else np.zeros(0, np.int32)
+        return columns, codes.reshape(-1, len(coded) or 1)
 
     def load(self):
         gifts = Gift.objects.published().holdings()
-        columns = self.read_columns(gifts)
+        coded = texts.coded_columns()
+        columns, codes = self.read_columns(gifts, coded)
         self.ids = columns.pop("id").astype(np.int64, copy=False)
         self.size = len(self.ids)
+        self.texts = texts.build(coded, codes, columns, self.ids)
         self.dimensions = {}
         self.leader_spellings = search.leader_spellings()
         # Every facet of the table; a facet derived from another (a showroom's building) after it.
@@ -183,6 +201,7 @@ class Collection:
             "ordinals": self.ordinals,
             "created": self.created,
             "title_ranks": self.title_ranks,
+            **self.texts,
         }
         for name, dimension in self.dimensions.items():
             arrays[f"codes.{name}"] = dimension.codes
@@ -226,6 +245,9 @@ class Collection:
         self.ordinals = arrays["ordinals"]
         self.created = arrays["created"]
         self.title_ranks = arrays["title_ranks"]
+        self.texts = {
+            name: array for name, array in arrays.items() if name.startswith(texts.PREFIX)
+        }
         self.leader_spellings = meta["leader_spellings"]
         self.dimensions = {
             name: Dimension(
@@ -257,6 +279,7 @@ class Collection:
         # A search's matches as sorted rows, with their ranks: Result.search_rows, .ranks
         self.searched = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
+        self.card_texts = texts.CardTexts(self.texts, self.ordinals)  # what a card shows, by row
         # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
         self.pages = BoundedCache(PAGES_KEPT, weight=lambda page: len(page.deflated))
         self.lookups = BoundedCache(16)  # name -> a small curated list by id (gifts.views)
@@ -497,23 +520,56 @@ class Collection:
 
     def cards_html(self, ids, listing_context="", view="grid"):
         """
-        The gift cards of these ids (or with ``view="list"``, their table rows). Each is rendered
-        once per collection version and kept with the collection: a page of 24 cards cost more
-        to load and render than the rest of the listing. The link back to the listing
-        (``listing_context``) is put in after.
+        The gift cards of these ids (or with ``view="list"``, their table rows), made from the
+        texts the index keeps (catalogue.texts): no query but one for the first photographs,
+        when some of the gifts have one. Each is rendered once per collection version and kept
+        with the collection; the link back to the listing (``listing_context``) is put in after.
+        An id that is not a published holding of this version has no card.
+
+        A request answered from an older version than the database's (its new version still
+        being built: CollectionState.answered_behind) reads its cards from the database
+        instead, published gifts only: an edited title or an unpublished gift is never shown
+        from the older version's texts.
         """
         render = VIEWS[view]
-        cards = {i: self.cards.get((view, i)) for i in ids}
-        missing = [i for i, card in cards.items() if card is None]
-        if missing:  # building the queryset alone costs a page of cached cards twice over
-            rows, found = self.rows_for(missing)
-            images = not found.all() or bool(self.flags["has_image"][rows].any())
-            for gift in self.in_order(missing, Gift.objects.for_cards(images)):
-                cards[gift.pk] = self.cards.set((view, gift.pk), render(gift, CONTEXT_TOKEN))
+        if CollectionState.answered_behind():
+            cards = self.cards_read_afresh(ids, render)
+        else:
+            cards = {i: self.cards.get((view, i)) for i in ids}
+            missing = [i for i, card in cards.items() if card is None]
+            if missing:
+                rows, found = self.rows_for(missing)
+                rows = rows[found]
+                for gift_id, card in zip(
+                    self.ids[rows].tolist(),
+                    self.card_texts.cards(rows, self.card_images(rows)),
+                    strict=True,
+                ):
+                    cards[gift_id] = self.cards.set((view, gift_id), render(card, CONTEXT_TOKEN))
         link = f"?in={quote(listing_context, safe='')}" if listing_context else ""
         return mark_safe(  # escaped by catalogue.cards
-            "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards[i])
+            "".join(cards[i].replace(f"?in={CONTEXT_TOKEN}", link) for i in ids if cards.get(i))
         )
+
+    def card_images(self, rows):
+        """{row: its first image (catalogue.texts.first_images)} of those of ``rows`` that have
+        one: one query, none when no row has."""
+        pictured = rows[self.flags["has_image"][rows]]
+        if not len(pictured):
+            return {}
+        gift_ids = self.ids[pictured].tolist()
+        first = texts.first_images(gift_ids)
+        return {
+            row: first[gift_id]
+            for row, gift_id in zip(pictured.tolist(), gift_ids, strict=True)
+            if gift_id in first
+        }
+
+    def cards_read_afresh(self, ids, render):
+        """{id: card} of those of ``ids`` that are published holdings now, read from the
+        database (one query) and not kept."""
+        gifts = Gift.objects.published().holdings().for_cards().in_bulk(ids) if ids else {}
+        return {gift_id: render(card_of(gift), CONTEXT_TOKEN) for gift_id, gift in gifts.items()}
 
 
 def year_of_ordinals(ordinals):

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from catalogue.cards import card_html, mark_html
+from catalogue.cards import card_html, card_of, mark_html
 
 register = template.Library()
 
@@ -9,7 +9,7 @@ register = template.Library()
 @register.simple_tag
 def gift_card(gift, listing_context=""):
     """{% gift_card gift %}: the same card the listing shows (catalogue.cards)."""
-    return card_html(gift, listing_context)
+    return card_html(card_of(gift), listing_context)
 
 
 @register.simple_tag

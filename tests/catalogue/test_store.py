@@ -295,3 +295,23 @@ def test_while_the_new_version_is_built_a_gift_page_kept_with_the_old_one_is_not
     with store.build_lock(wait=True):  # another process is building the new version
         assert client.get(LIST, {"country": "FRA"}).context["result"].count == 1  # behind
         assert client.get(gift.get_absolute_url()).status_code == 404
+
+
+def test_while_the_new_version_is_built_cards_are_read_afresh_from_the_database(client, collection):
+    gift = Gift.objects.get(accession_number="IFE-0017")  # France's one gift
+    assert gift.title in client.get(LIST, {"country": "FRA"}).content.decode()  # card kept
+    old_title = gift.title
+    gift.title = "A title edited while the index is built"
+    gift.save()
+    with store.build_lock(wait=True):  # another process is building the new version
+        response = client.get(LIST, {"country": "FRA"})
+        assert response.context["result"].count == 1  # behind
+        page = response.content.decode()
+        assert gift.title in page and old_title not in page
+    gift.status = "draft"
+    gift.save()
+    with store.build_lock(wait=True):
+        response = client.get(LIST, {"country": "FRA"})
+        assert response.context["result"].count == 1  # behind
+        page = response.content.decode()
+        assert gift.title not in page and 'class="card"' not in page
