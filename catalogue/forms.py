@@ -114,8 +114,10 @@ class ListingForm(forms.Form):
         return value or ("relevance" if query else index.DEFAULT_SORT)
 
     def search_matches(self, query):
-        """Matches of a query, kept with the collection (so until anything changes): a common
-        word matches thousands of gifts, and ranking them is the costly part of a search."""
+        """Matches of a respelt query (catalogue.panels.respellings), kept with the collection
+        (so until anything changes). A visitor's own search is kept by the listing's engine, as
+        rows (catalogue.index: Collection.searched), and asked of the database only when it is
+        not: ranking a common word's matches is the costly part of a search."""
         terms = tuple(search.query_terms(query, self.collection.leader_spellings))
         return self.collection.searches.get_or_set(
             terms, lambda: search.matches(query, self.collection.leader_spellings)
@@ -133,11 +135,10 @@ class ListingForm(forms.Form):
         )
         query = data.get("q") or ""
         if query.strip():
-            selection.search_ids, selection.search_ranks = self.search_matches(query)
+            spellings = self.collection.leader_spellings
+            selection.search_matches = lambda: search.matches(query, spellings)
             # What the matches are kept under: the result's counts and order can be kept too.
-            selection.search_terms = tuple(
-                search.query_terms(query, self.collection.leader_spellings)
-            )
+            selection.search_terms = tuple(search.query_terms(query, spellings))
         return selection
 
     def filter_queryset(self, queryset):

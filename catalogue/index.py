@@ -25,6 +25,7 @@ import datetime
 import logging
 import threading
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import getitem, itemgetter
 from urllib.parse import quote
@@ -64,9 +65,12 @@ COLUMNS = [
 ]
 CHUNK = 10000
 COUNTS_KEPT = 1000
-# Search matches kept, counted in matched gifts rather than searches: one common word can match
-# most of the collection. At most 16 MB of ids and ranks per worker, and 12 MB of the same as rows.
-SEARCH_MATCHES_KEPT = 1_000_000
+# Search matches kept, counted in bytes rather than searches: one common word can match most of
+# the collection (a leader's name matches every gift given to him: 12 MB of rows and ranks at a
+# million gifts), and the other common words must stay kept beside it.
+SEARCH_MATCHES_KEPT = 28 * 1024 * 1024
+# Respelt searches' matches kept as ids and ranks (catalogue.panels.respellings), in matches.
+RESPELT_KEPT = 100_000
 CARDS_KEPT = 5000
 # Counts, orders and rows of large results kept, counted in bytes: at most 16 MB per worker.
 ANSWERS_KEPT = 16 * 1024 * 1024
@@ -275,9 +279,11 @@ class Collection:
         self.folded = BoundedCache(len(self.dimensions))  # dimension -> option labels, folded
         self.vocabulary = BoundedCache(1)  # the search text's words: search.Vocabulary
         self.option_counts = BoundedCache(COUNTS_KEPT)  # (dimension, filters) -> counts()
-        self.searches = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
+        self.searches = BoundedCache(RESPELT_KEPT, weight=lambda found: len(found[0]))
         # A search's matches as sorted rows, with their ranks: Result.search_rows, .ranks
-        self.searched = BoundedCache(SEARCH_MATCHES_KEPT, weight=lambda found: len(found[0]))
+        self.searched = BoundedCache(
+            SEARCH_MATCHES_KEPT, weight=lambda found: found[0].nbytes + found[1].nbytes
+        )
         self.cards = BoundedCache(CARDS_KEPT)  # (view, gift id) -> its card's or row's HTML
         self.card_texts = texts.CardTexts(self.texts, self.ordinals)  # what a card shows, by row
         # (kind, key) -> a page (anything with .deflated, its HTML compressed with zlib)
@@ -587,8 +593,10 @@ class Selection:
     year_from: int | None = None
     year_to: int | None = None
     flags: dict = field(default_factory=dict)  # yes/no facet -> True or False
-    search_ids: np.ndarray | None = None  # None: no search
+    search_ids: np.ndarray | None = None  # None: no search, or search_matches finds them
     search_ranks: np.ndarray | None = None
+    # () -> (ids, ranks): the search's matches, asked only when they are not kept (search_terms)
+    search_matches: Callable | None = None
     # The search's words, as its matches are kept (catalogue.forms); None: not kept, so neither
     # are the result's counts and order.
     search_terms: tuple | None = None
@@ -635,12 +643,17 @@ class Result:
             self.parts[key] = collection.flag_rows(key, value)
             self.specs[key] = value
         self.ranks = None  # a search's rank of each of self.search_rows
-        if selection.search_ids is not None:
+        if selection.search_ids is not None or selection.search_matches is not None:
 
             def matched_rows():
-                rows, found = collection.rows_for(selection.search_ids)
+                ids, ranks = (
+                    (selection.search_ids, selection.search_ranks)
+                    if selection.search_ids is not None
+                    else selection.search_matches()
+                )
+                rows, found = collection.rows_for(ids)
                 rows = rows[found].astype(np.int32)
-                ranks = np.asarray(selection.search_ranks, dtype=np.float64)[found]
+                ranks = np.asarray(ranks, dtype=np.float64)[found]
                 order = np.argsort(rows, kind="stable")
                 rows, ranks = rows[order], ranks[order]
                 unique = np.ones(len(rows), dtype=bool)

@@ -273,3 +273,32 @@ def test_the_stemming_migration_rebuilds_the_index_and_the_text(db):
     migration.rebuild(apps, Editor)
     assert list(filter_queryset(Gift.objects.all(), "drone")) == [gift]
     assert list(filter_queryset(Gift.objects.all(), "vladimirputin")) == [gift]
+
+
+def test_a_search_is_asked_of_the_database_once_while_the_collection_does_not_change(
+    client, collection, monkeypatch
+):
+    """The listing keeps a search's matches (as rows, with their ranks) under its words: the
+    same words with other filters, another sort or another page are answered from them. A word
+    matching the whole collection is kept beside the others, not in place of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalogue import index
+
+    def full_text_queries(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return [q["sql"] for q in queries if "MATCH" in q["sql"] or "@@" in q["sql"]]
+
+    everything = client.get("/gifts/?q=kim").context["result"].count  # a leader: most gifts
+    assert everything > 20
+    # Room for the rows and ranks of two searches as large as "kim", no more.
+    monkeypatch.setattr(index, "SEARCH_MATCHES_KEPT", 2 * everything * 12)
+    index.collection().searched.maxsize = index.SEARCH_MATCHES_KEPT
+    index.collection().searched.clear()
+    assert full_text_queries("/gifts/?q=kim")
+    assert full_text_queries("/gifts/?q=tea")
+    assert not full_text_queries("/gifts/?q=kim&leader=kim-il-sung&sort=title")
+    assert not full_text_queries("/gifts/?q=Kim&page=2")
+    assert not full_text_queries("/gifts/?q=tea&sort=date")
