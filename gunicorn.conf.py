@@ -173,6 +173,7 @@ def on_reload(server):
 
 
 RETIRE_WAIT = graceful_timeout  # seconds a reload keeps the old workers for the new ones to start
+RETIRE_GAP = 1.0  # seconds between stopping one old worker and the next
 
 
 def _retire_old_workers_when_new_ones_are_ready(server):
@@ -191,6 +192,7 @@ def _retire_old_workers_when_new_ones_are_ready(server):
     stamps with the monotonic clock (seconds since boot); a new file carries the wall-clock time
     of its creation, over a billion seconds: the two cannot be mistaken for each other.
     """
+    import signal
     import time
 
     retire = server.manage_workers
@@ -206,7 +208,15 @@ def _retire_old_workers_when_new_ones_are_ready(server):
             time.sleep(0.05)
         else:
             server.log.info("New workers not ready after %s s; stopping the old ones", RETIRE_WAIT)
-        retire()
+            retire()
+            return
+        # One old worker at a time: each new one starts with empty caches (its first requests
+        # cost more), and old ones still answering meanwhile take the requests they are slow on.
+        old = sorted((w.age, pid) for pid, w in server.WORKERS.items() if w.age <= age)
+        for number, (_, pid) in enumerate(old):
+            if number:
+                time.sleep(RETIRE_GAP)
+            server.kill_worker(pid, signal.SIGTERM)
 
     server.manage_workers = when_ready
 

@@ -5,6 +5,7 @@ import datetime
 import json
 import runpy
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
@@ -134,8 +135,9 @@ def test_forwarded_for_is_believed_only_from_the_trusted_proxy():
 
 def test_a_reload_stops_the_old_workers_only_once_the_new_ones_take_requests(conf):
     """gunicorn's reload would stop the old workers as soon as it forks the new ones, leaving
-    nobody to accept while they import the site; on_reload holds that step until they are in
-    their loop (their heartbeat carries the monotonic clock instead of its creation time)."""
+    nobody to accept while they start; on_reload holds that step until they are in their loop
+    (their heartbeat carries the monotonic clock instead of its creation time), then stops the
+    old ones one at a time, oldest first, RETIRE_GAP apart, while the new ones fill their caches."""
     settings = conf()
     events = []
 
@@ -144,25 +146,31 @@ def test_a_reload_stops_the_old_workers_only_once_the_new_ones_take_requests(con
         return SimpleNamespace(age=age, tmp=SimpleNamespace(last_update=lambda: stamp))
 
     server = SimpleNamespace(
-        WORKERS={1: worker(1, True), 2: worker(2, True)},
+        WORKERS={11: worker(2, True), 10: worker(1, True)},
         worker_age=2,
         num_workers=2,
         log=mock.Mock(),
+        kill_worker=lambda pid, sig: events.append(("stopped", pid, time.monotonic())),
     )
-    server.manage_workers = lambda: events.append(("retired", sorted(server.WORKERS)))
+    server.manage_workers = lambda: events.append(("usual round", None, time.monotonic()))
     usual = server.manage_workers
     settings["_retire_old_workers_when_new_ones_are_ready"](server)
-    server.WORKERS.update({3: worker(3, False), 4: worker(4, False)})  # forked, importing
+    server.WORKERS.update({12: worker(3, False), 13: worker(4, False)})  # forked, starting
 
     def ready_later():
-        events.append(("new workers ready", None))
-        server.WORKERS[3], server.WORKERS[4] = worker(3, True), worker(4, True)
+        events.append(("new workers ready", None, time.monotonic()))
+        server.WORKERS[12], server.WORKERS[13] = worker(3, True), worker(4, True)
 
     timer = threading.Timer(0.3, ready_later)
     timer.start()
     server.manage_workers()  # what gunicorn's reload calls right after forking
     timer.join()
-    assert events == [("new workers ready", None), ("retired", [1, 2, 3, 4])]
+    assert [(what, pid) for what, pid, _ in events] == [
+        ("new workers ready", None),
+        ("stopped", 10),
+        ("stopped", 11),
+    ]
+    assert events[2][2] - events[1][2] >= settings["RETIRE_GAP"] * 0.9  # one at a time
     assert server.manage_workers is usual  # the master's later rounds are its usual ones
 
 
