@@ -593,9 +593,8 @@ class Selection:
     year_from: int | None = None
     year_to: int | None = None
     flags: dict = field(default_factory=dict)  # yes/no facet -> True or False
-    search_ids: np.ndarray | None = None  # None: no search, or search_matches finds them
-    search_ranks: np.ndarray | None = None
-    # () -> (ids, ranks): the search's matches, asked only when they are not kept (search_terms)
+    # () -> (ids, ranks) NumPy arrays: the search's matches (None: no search), asked only when
+    # they are not kept under search_terms
     search_matches: Callable | None = None
     # The search's words, as its matches are kept (catalogue.forms); None: not kept, so neither
     # are the result's counts and order.
@@ -643,14 +642,10 @@ class Result:
             self.parts[key] = collection.flag_rows(key, value)
             self.specs[key] = value
         self.ranks = None  # a search's rank of each of self.search_rows
-        if selection.search_ids is not None or selection.search_matches is not None:
+        if selection.search_matches is not None:
 
             def matched_rows():
-                ids, ranks = (
-                    (selection.search_ids, selection.search_ranks)
-                    if selection.search_ids is not None
-                    else selection.search_matches()
-                )
+                ids, ranks = selection.search_matches()
                 rows, found = collection.rows_for(ids)
                 rows = rows[found].astype(np.int32)
                 ranks = np.asarray(ranks, dtype=np.float64)[found]

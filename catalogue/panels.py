@@ -5,7 +5,7 @@ current query string, so each view of the listing is a shareable address.
 """
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from html import escape  # what django.utils.html.escape calls, minus its lazy-text check
 from urllib.parse import quote, quote_plus
 
@@ -434,8 +434,9 @@ def respellings(result, form, query, search_text):
     terms = search.query_terms(search_text, collection.leader_spellings)
     offered = []
     for text in collection.search_vocabulary().respellings(terms):
-        ids, ranks = form.search_matches(text)
-        respelt = replace(result.selection, search_ids=ids, search_ranks=ranks, search_terms=None)
+        respelt = replace(
+            result.selection, search_matches=partial(form.search_matches, text), search_terms=None
+        )
         found = collection.select(respelt)
         if found.count:
             offered.append(Respelling(text, found.count, query.replace(q=text)))

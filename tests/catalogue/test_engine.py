@@ -30,8 +30,8 @@ def masks_of(collection, selection):
         masks["year"] = (years != 0) & (years >= low) & (years <= high)
     for key, value in selection.flags.items():
         masks[key] = collection.flags[key] == value
-    if selection.search_ids is not None:
-        rows, found = collection.rows_for(selection.search_ids)
+    if selection.search_matches is not None:
+        rows, found = collection.rows_for(selection.search_matches()[0])
         masks["q"] = np.zeros(collection.size, dtype=bool)
         masks["q"][rows[found]] = True
     return masks
@@ -47,8 +47,8 @@ def combined(collection, masks, without=None):
 
 def expected_order(collection, selection, mask):
     sort = selection.sort
-    if sort == "relevance" and selection.search_ids is not None:
-        rank_of = dict(zip(selection.search_ids, selection.search_ranks, strict=True))
+    if sort == "relevance" and selection.search_matches is not None:
+        rank_of = dict(zip(*selection.search_matches(), strict=True))
         rows = np.flatnonzero(mask)
         ids = collection.ids[rows]
         ranks = np.array([rank_of[int(i)] for i in ids])
@@ -81,7 +81,8 @@ def random_selection(rng, collection):
             selection.flags[flag.key] = rng.random() < 0.5
     if rng.random() < 0.3:
         word = rng.choice(["vase", "porcelain", "tea", "silver", "painting", "kim", "zzzz"])
-        selection.search_ids, selection.search_ranks = matches(word)
+        found = matches(word)
+        selection.search_matches = lambda: found
         if rng.random() < 0.7:  # kept as the listing keeps it, so its answers are kept too
             selection.search_terms = (word,)
     return selection
