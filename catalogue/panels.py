@@ -281,22 +281,26 @@ def panels(result, query, selection):
     for facet in FACETS:
         key, limit = facet.key, facet.shown
         dimension = result.collection.dimensions[key]
-        counts = result.facet_array(key)[:-1]  # the last code is "none"
         selected = dimension.codes_for(selection.filters.get(key, []))
-        long = limit is not None or len(counts) > LONG_LIST
+        long = limit is not None or len(dimension.options) - 1 > LONG_LIST
         hidden = 0
-        if long:
+        if limit is not None:
             # Long lists: the options that would find something, the largest first, chosen with
             # numpy rather than by sorting 10,000 donors in Python.
+            order, counts, distinct = result.summary(key, limit, selected)
+            hidden = distinct - len(order)
+        elif long:
+            counts = result.facet_array(key)[:-1]  # the last code is "none"
             order = result.top_codes(key, limit=None)
-            if limit and len(order) > limit:
-                hidden = len(order) - limit
-                order = order[:limit]
+        else:
+            counts = result.facet_array(key)[:-1]
+            order = None
+        if order is None:
+            codes = range(len(counts))
+        else:
             shown = set(order.tolist())
             codes = [code for code in selected if code not in shown] + order.tolist()
             hidden -= sum(1 for code in selected if code not in shown and counts[code])
-        else:
-            codes = range(len(counts))
         choices = _choices(dimension, counts, query.toggler(key), codes, set(selected))
         built.append(
             Panel(

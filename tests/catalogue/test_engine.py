@@ -88,9 +88,15 @@ def random_selection(rng, collection):
     return selection
 
 
-def test_every_answer_is_the_plain_ways(big):
+@pytest.mark.parametrize("tabled", [256, 30], ids=["most-tabled", "few-tabled"])
+def test_every_answer_is_the_plain_ways(big, monkeypatch, tabled):
+    # With 30, the donors, occasions and countries of 1,500 specimens are long dimensions whose
+    # top options are read from the build's tables when one tabled facet filters.
+    monkeypatch.setattr(index, "TABLED_OPTIONS", tabled)
+    # Read afresh under that bound (the build's tables are made with the real one).
+    collection = big if tabled == 256 else index.Collection(big.version)
+    assert collection.untabled() if tabled == 30 else collection.tabled()
     rng = random.Random(5)
-    collection = big
     for _ in range(150):
         selection = random_selection(rng, collection)
         result = collection.select(selection)
@@ -110,6 +116,16 @@ def test_every_answer_is_the_plain_ways(big):
             nonzero = np.flatnonzero(counted[:-1])
             ranked = nonzero[np.argsort(-counted[nonzero], kind="stable")]
             assert result.top_codes(facet.key, None).tolist() == ranked.tolist(), facet.key
+            assert result.top_codes(facet.key, 5).tolist() == ranked[:5].tolist(), facet.key
+            chosen = dimension.codes_for(selection.filters.get(facet.key, []))
+            for limit in (3, 12):
+                top, counts, distinct = result.summary(facet.key, limit, chosen)
+                assert top.tolist() == ranked[:limit].tolist(), facet.key
+                assert counts == {c: int(counted[c]) for c in [*ranked[:limit].tolist(), *chosen]}
+                assert distinct == len(nonzero)
+        first = collection.ids[ordered[:24]].tolist()
+        assert result.page_ids(1, 24) == first
+        assert result[0:24] == first and result[3:9] == first[3:9]
         for flag in FLAGS:
             others = combined(collection, masks, without=flag.key)
             true = int((collection.flags[flag.key] & others).sum())
@@ -120,3 +136,37 @@ def test_every_answer_is_the_plain_ways(big):
             middle = int(collection.ids[ordered[1]])
             first, last = int(collection.ids[ordered[0]]), int(collection.ids[ordered[2]])
             assert result.neighbours(middle) == (first, last)
+
+
+@pytest.mark.parametrize("tabled", [256, 30], ids=["most-tabled", "few-tabled"])
+def test_a_listing_filtered_by_one_small_facet_counts_nothing(big, monkeypatch, tabled):
+    """Filtered by one option of a tabled facet (a leader, a category), every panel's counts and
+    top options are read from the build's tables: no row is counted, and they are the plain
+    way's."""
+    monkeypatch.setattr(index, "TABLED_OPTIONS", tabled)
+    collection = big if tabled == 256 else index.Collection(big.version)
+
+    def counted(*args):
+        raise AssertionError("counted over the rows")
+
+    monkeypatch.setattr(index.Result, "kept", counted)
+    for name in collection.tabled():
+        for option in collection.options(name)[:3]:
+            selection = index.Selection(filters={name: [option.key]})
+            result = collection.select(selection)
+            masks = masks_of(collection, selection)
+            for facet in FACETS:
+                dimension = collection.dimensions[facet.key]
+                plain = np.bincount(
+                    dimension.codes[combined(collection, masks, without=facet.key)],
+                    minlength=len(dimension.options),
+                )
+                nonzero = np.flatnonzero(plain[:-1])
+                ranked = nonzero[np.argsort(-plain[nonzero], kind="stable")]
+                if facet.key in collection.untabled():
+                    top, counts, distinct = result.summary(facet.key, 12, [])
+                    assert top.tolist() == ranked[:12].tolist()
+                    assert counts == {c: int(plain[c]) for c in ranked[:12].tolist()}
+                    assert distinct == len(nonzero)
+                else:
+                    assert result.facet_array(facet.key).tolist() == plain.tolist()
