@@ -39,7 +39,7 @@ from django.utils.safestring import mark_safe
 from catalogue import search, store, suggest, texts
 from catalogue.caches import BoundedCache
 from catalogue.cards import VIEWS, card_of
-from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent
+from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent, code_type
 from desk.models import CollectionState
 from desk.text import fold
 from gifts.models import Gift
@@ -87,6 +87,9 @@ TABLED_OPTIONS = 256
 # For each option of a tabled dimension, the long dimensions' options with most gifts among its
 # gifts are kept too (Collection.top_within), this many: at least what a long panel shows.
 TOP_KEPT = 12
+# Tabled dimensions are counted together in groups whose options multiplied stay within this
+# (Collection.joint_groups): one count over a result's rows gives six facets' counts at once.
+JOINT_CELLS = 16384
 # Whole pages rendered once per version (a gift's page for visitors, gifts.views), counted in
 # bytes of deflated HTML: a gift's page is about 13 KB, 4 KB deflated, so a worker keeps about
 # 4,000 of them (with 32 MB and the other caches, a worker passed 150 MB in the benchmark).
@@ -234,6 +237,8 @@ class Collection:
             if sort != "relevance":
                 arrays[f"places.{sort}"] = self.places(sort)
         arrays["year_order"], arrays["year_sorted"] = self.by_year()
+        for number in range(len(self.joint_groups())):
+            arrays[f"joint.{number}"] = self.joint_codes(number)
         for name in self.tabled():
             arrays[f"pairs.{name}"] = self.pair_counts(name)
             for other in self.untabled():
@@ -284,9 +289,9 @@ class Collection:
         self.groups = BoundedCache(len(self.dimensions))  # dimension -> grouped(): rows, starts
         self.posted = BoundedCache(len(self.dimensions))  # dimension -> postings(): rows, starts
         self.paired = BoundedCache(len(self.dimensions))  # dimension -> pair_counts()
-        self.topped = BoundedCache(
-            len(self.dimensions) ** 2
-        )  # (dimension, long one) -> top_within()
+        # (dimension, long dimension) -> top_within()
+        self.topped = BoundedCache(len(self.dimensions) ** 2)
+        self.joined = BoundedCache(len(self.dimensions))  # group number -> joint_codes()
         self.year_order = BoundedCache(1)  # rows by year, and their years: year_filter()
         self.flagged = BoundedCache(2 * len(self.flags))  # (flag, value) -> flag_rows()
         self.placed = BoundedCache(len(SORTS))  # sort -> places(): each row's place in it
@@ -330,6 +335,9 @@ class Collection:
             for other in self.untabled():
                 if f"top.{name}.{other}" in built:
                     self.topped.set((name, other), built[f"top.{name}.{other}"])
+        for number in range(len(self.joint_groups())):
+            if f"joint.{number}" in built:
+                self.joined.set(number, built[f"joint.{number}"])
         if "year_order" in built:
             self.year_order.set("years", (built["year_order"], built["year_sorted"]))
         for key in self.flags:
@@ -426,6 +434,34 @@ class Collection:
 
     def untabled(self):
         return [n for n, d in self.dimensions.items() if len(d.options) > TABLED_OPTIONS]
+
+    def joint_groups(self):
+        """The tabled dimensions counted together: the fewest options first, a group closed
+        when its options multiplied would pass JOINT_CELLS (a group of one is not kept)."""
+        groups, current, cells = [], [], 1
+        for name in sorted(self.tabled(), key=lambda n: (len(self.dimensions[n].options), n)):
+            size = len(self.dimensions[name].options)
+            if cells * size > JOINT_CELLS:
+                groups.append(current)
+                current, cells = [], 1
+            current.append(name)
+            cells *= size
+        groups.append(current)
+        return [group for group in groups if len(group) > 1]
+
+    def joint_codes(self, number):
+        """Each row's options in a joint group as one code (the first dimension's code most
+        significant), made in the build: 2 bytes a gift per group."""
+
+        def make():
+            group = self.joint_groups()[number]
+            sizes = [len(self.dimensions[name].options) for name in group]
+            codes = np.zeros(self.size, dtype=np.int32)
+            for name, size in zip(group, sizes, strict=True):
+                codes = codes * size + self.dimensions[name].codes
+            return codes.astype(code_type(int(np.prod(sizes))))
+
+        return self.joined.get_or_set(number, make)
 
     def pair_offsets(self):
         """Where each tabled dimension's columns start in a pair_counts() table."""
@@ -913,11 +949,33 @@ class Result:
             return table[list(codes), start : start + len(dimension.options)].sum(
                 axis=0, dtype=np.int64
             )
+        if name not in self.parts:
+            for number, group in enumerate(self.collection.joint_groups()):
+                if name in group:
+                    joint = self.joint(number, group)
+                    others = tuple(axis for axis in range(len(group)) if group[axis] != name)
+                    return joint.sum(axis=others, dtype=np.int64)
         return self.kept(
             (name, "counts"),
             rows,
             lambda: np.bincount(dimension.codes[rows], minlength=len(dimension.options)),
         )
+
+    def joint(self, number, group):
+        """The result's rows counted by every combination of a joint group's options (an array
+        of one axis per dimension): the counts of each of the group's facets that filters
+        nothing, in one pass over the rows rather than one per facet."""
+        key = ("joint", number)
+        if key not in self.counted:
+            shape = [len(self.collection.dimensions[name].options) for name in group]
+            codes = self.collection.joint_codes(number)
+            rows = self.rows
+
+            def count():
+                return np.bincount(codes[rows], minlength=int(np.prod(shape))).reshape(shape)
+
+            self.counted[key] = self.kept((f"joint.{number}", "counts"), rows, count)
+        return self.counted[key]
 
     def top_codes(self, name, limit):
         """Codes of the options with results, most results first (ties: in code order), at most
