@@ -543,7 +543,11 @@ class Collection:
         gift of unknown date is in no range."""
         order, years = self.by_year()
         low = max(low if low is not None else 1, UNKNOWN_YEAR + 1)
-        high = high if high is not None else 10**5
+        # As the years' own type (16 bits): searching for a Python int has numpy convert every
+        # year of the collection first, 0.2 ms at a million gifts.
+        top = int(np.iinfo(years.dtype).max)
+        low = years.dtype.type(min(low, top))
+        high = years.dtype.type(min(high if high is not None else top, top))
         first = np.searchsorted(years, low)
         last = np.searchsorted(years, high, side="right")
 
@@ -551,7 +555,14 @@ class Collection:
             found = self.years[given]
             return (found >= low) & (found <= high)
 
-        return Filter(int(max(last - first, 0)), lambda: np.sort(order[first:last]), test)
+        def rows():
+            if (last - first) * 16 < self.size:  # a few years: their rows, sorted
+                return np.sort(order[first:last])
+            # Most of the collection ("from 1960" is nine gifts in ten): read in row order from
+            # the years themselves, rather than sorting 900,000 rows at a million gifts.
+            return np.flatnonzero(test(slice(None))).astype(np.int32)
+
+        return Filter(int(max(last - first, 0)), rows, test)
 
     def flag_filter(self, key, value):
         """The Filter of the gifts whose yes/no facet ``key`` is ``value``."""
@@ -807,16 +818,21 @@ def rows_filter(rows):
     return Filter(len(rows), lambda: rows, test)
 
 
-def intersection(filters):
-    """The rows every one of ``filters`` matches (sorted): the smallest one's rows, kept where
-    each other filter's test passes them, most selective first."""
-    filters = sorted(filters, key=lambda part: part.size)
-    rows = filters[0].rows
-    for other in filters[1:]:
+def passed(rows, filters):
+    """Those of ``rows`` that every one of ``filters`` passes, their order kept, the most
+    selective tested first."""
+    for part in sorted(filters, key=lambda part: part.size):
         if not len(rows):
             break
-        rows = rows[other.test(rows)]
+        rows = rows[part.test(rows)]
     return rows
+
+
+def intersection(filters):
+    """The rows every one of ``filters`` matches (sorted): the smallest one's rows, kept where
+    the others' tests pass them."""
+    smallest = min(filters, key=lambda part: part.size)
+    return passed(smallest.rows, [part for part in filters if part is not smallest])
 
 
 class Result:
@@ -889,11 +905,7 @@ class Result:
 
     def within(self, rows):
         """Those of ``rows`` (in any order) that are in the result, their order kept."""
-        for part in sorted(self.parts.values(), key=lambda part: part.size):
-            if not len(rows):
-                break
-            rows = rows[part.test(rows)]
-        return rows
+        return passed(rows, self.parts.values())
 
     def rows_without(self, name):
         """The rows every filter but ``name``'s matches (None: every row)."""
@@ -1137,7 +1149,7 @@ class Result:
     def contains(self, row):
         if self.rows is None:
             return True
-        position = int(np.searchsorted(self.rows, row))
+        position = int(np.searchsorted(self.rows, self.rows.dtype.type(row)))
         return position < len(self.rows) and int(self.rows[position]) == row
 
     def neighbours(self, gift_id):
