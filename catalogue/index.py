@@ -27,6 +27,7 @@ import threading
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import getitem, itemgetter
 from urllib.parse import quote
 
@@ -237,15 +238,17 @@ class Collection:
             if sort != "relevance":
                 arrays[f"places.{sort}"] = self.places(sort)
         arrays["year_order"], arrays["year_sorted"] = self.by_year()
-        for number in range(len(self.joint_groups())):
+        for number in range(len(self.joint_groups)):
             arrays[f"joint.{number}"] = self.joint_codes(number)
-        for name in self.tabled():
+        for name in self.tabled:
             arrays[f"pairs.{name}"] = self.pair_counts(name)
-            for other in self.untabled():
+            for other in self.untabled:
                 arrays[f"top.{name}.{other}"] = self.top_within(name, other)
         for key in self.flags:
             for value in (True, False):
                 arrays[f"flagged.{key}.{int(value)}"] = self.flag_rows(key, value)
+        # What suggestions while typing are found from: a worker never builds them for itself.
+        arrays.update(suggest.Suggester.arrays(self))
         meta = {
             "version": self.version,
             "size": self.size,
@@ -329,17 +332,19 @@ class Collection:
         for sort in SORTS:
             if f"places.{sort}" in built:
                 self.placed.set(sort, built[f"places.{sort}"])
-        for name in self.tabled():
+        for name in self.tabled:
             if f"pairs.{name}" in built:
                 self.paired.set(name, built[f"pairs.{name}"])
-            for other in self.untabled():
+            for other in self.untabled:
                 if f"top.{name}.{other}" in built:
                     self.topped.set((name, other), built[f"top.{name}.{other}"])
-        for number in range(len(self.joint_groups())):
+        for number in range(len(self.joint_groups)):
             if f"joint.{number}" in built:
                 self.joined.set(number, built[f"joint.{number}"])
         if "year_order" in built:
             self.year_order.set("years", (built["year_order"], built["year_sorted"]))
+        if f"{suggest.PREFIX}Gift.names.counts" in built:
+            self.suggester.set("names", suggest.Suggester(built))
         for key in self.flags:
             for value in (True, False):
                 if f"flagged.{key}.{int(value)}" in built:
@@ -428,18 +433,21 @@ class Collection:
 
         return self.posted.get_or_set(dimension, group)
 
+    @cached_property
     def tabled(self):
         """The dimensions whose counts are tabled against each other (TABLED_OPTIONS)."""
         return [n for n, d in self.dimensions.items() if len(d.options) <= TABLED_OPTIONS]
 
+    @cached_property
     def untabled(self):
         return [n for n, d in self.dimensions.items() if len(d.options) > TABLED_OPTIONS]
 
+    @cached_property
     def joint_groups(self):
         """The tabled dimensions counted together: the fewest options first, a group closed
         when its options multiplied would pass JOINT_CELLS (a group of one is not kept)."""
         groups, current, cells = [], [], 1
-        for name in sorted(self.tabled(), key=lambda n: (len(self.dimensions[n].options), n)):
+        for name in sorted(self.tabled, key=lambda n: (len(self.dimensions[n].options), n)):
             size = len(self.dimensions[name].options)
             if cells * size > JOINT_CELLS:
                 groups.append(current)
@@ -454,7 +462,7 @@ class Collection:
         significant), made in the build: 2 bytes a gift per group."""
 
         def make():
-            group = self.joint_groups()[number]
+            group = self.joint_groups[number]
             sizes = [len(self.dimensions[name].options) for name in group]
             codes = np.zeros(self.size, dtype=np.int32)
             for name, size in zip(group, sizes, strict=True):
@@ -463,10 +471,11 @@ class Collection:
 
         return self.joined.get_or_set(number, make)
 
+    @cached_property
     def pair_offsets(self):
         """Where each tabled dimension's columns start in a pair_counts() table."""
         offsets, start = {}, 0
-        for name in self.tabled():
+        for name in self.tabled:
             offsets[name] = start
             start += len(self.dimensions[name].options)
         return offsets, start
@@ -475,14 +484,14 @@ class Collection:
         """
         For each option of a tabled dimension, how many gifts it has of each option of every
         tabled dimension: a row per option, the columns of each other dimension from
-        pair_offsets(). About 300 by 300 counts per dimension at most (450 KB in all at a million
+        pair_offsets. About 300 by 300 counts per dimension at most (450 KB in all at a million
         gifts, with top_within()'s), made in the build, read by every worker from the shared
         files.
         """
 
         def count():
             own = self.dimensions[dimension]
-            offsets, width = self.pair_offsets()
+            offsets, width = self.pair_offsets
             table = np.zeros((len(own.options), width), dtype=np.int32)
             for name, start in offsets.items():
                 other = self.dimensions[name]
@@ -957,13 +966,13 @@ class Result:
         alone = self.alone_besides(name)
         if alone is not None and len(dimension.options) <= TABLED_OPTIONS:
             other, codes = alone
-            start = self.collection.pair_offsets()[0][name]
+            start = self.collection.pair_offsets[0][name]
             table = self.collection.pair_counts(other)
             return table[list(codes), start : start + len(dimension.options)].sum(
                 axis=0, dtype=np.int64
             )
         if name not in self.parts:
-            for number, group in enumerate(self.collection.joint_groups()):
+            for number, group in enumerate(self.collection.joint_groups):
                 if name in group:
                     joint = self.joint(number, group)
                     others = tuple(axis for axis in range(len(group)) if group[axis] != name)

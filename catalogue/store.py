@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 # Raised whenever what is written changes (a new array, a new meaning): builds of another format
 # are never read, and are removed by the next build.
-FORMAT = 5
+FORMAT = 6
 KEEP = 2  # builds of a database kept: the newest, and the one before it
 META = "meta.pickle"
 TEMPORARY = ".building-"  # prefix of a build being written

@@ -29,6 +29,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from catalogue.panels import QueryString
+from catalogue.texts import Strings, string_arrays
 from donors.models import Donor
 from gifts.models import Gift
 from gifts.search import normalize
@@ -40,26 +41,43 @@ MAX_TERM_LENGTH = 40
 CHUNK = 256  # a several-word query checks its candidates this many at a time
 WORDS_KEPT = 50_000  # option names whose words are kept across versions (words_of)
 ANSWERS_KEPT = 2000  # answers kept per version, by the query's words: at most about 6 MB
+PREFIX = "suggest."  # of the arrays in a build of the listing index
 LAST = "\U0010ffff"  # after every character: "ab" + LAST ends the run of words starting "ab"
 
 
 class WordIndex:
     """
-    Names 0..n-1, numbered best first, found by the starts of their words. ``words_of`` gives
-    each name's normalised words, in the names' order.
+    Names 0..n-1, numbered best first, found by the starts of their words: the arrays of
+    WordIndex.build(), mapped from the listing index's build (catalogue.store) or just made.
     """
 
-    def __init__(self, words_of):
+    def __init__(self, arrays):
+        self.words = Strings(arrays["words"], arrays["word_starts"])  # bisected, sorted
+        self.postings = arrays["postings"]  # each word's names, word after word
+        self.offsets = arrays["offsets"]  # where each word's names start in postings
+        self.heads = arrays["heads"]  # each word's best LIMIT names, word after word
+        self.head_offsets = arrays["head_offsets"]
+        self.name_words = arrays["name_words"]  # each name's words, name after name
+        self.name_offsets = arrays["name_offsets"]
+        self.size = len(self.name_offsets) - 1
+
+    @classmethod
+    def of(cls, words_of):
+        return cls(cls.build(words_of))
+
+    @staticmethod
+    def build(words_of):
+        """The arrays of a word index over the names whose normalised words ``words_of`` gives,
+        in the names' order."""
         vocabulary = {}
         word_ids, name_ids = array("q"), array("q")
         for name, words in enumerate(words_of):
             for word in set(words):
                 word_ids.append(vocabulary.setdefault(word, len(vocabulary)))
                 name_ids.append(name)
-        self.size = len(words_of)
-        self.words = sorted(vocabulary)  # bisected: the runs of words sharing a start
+        words = sorted(vocabulary)  # bisected: the runs of words sharing a start
         position = np.empty(len(vocabulary), dtype=np.int64)
-        position[[vocabulary[word] for word in self.words]] = np.arange(len(self.words))
+        position[[vocabulary[word] for word in words]] = np.arange(len(words))
         # (word, name) pairs sorted by word, then name: one slice per run of words.
         pairs = np.unique(
             (position[np.frombuffer(word_ids, dtype=np.int64)] << 32)
@@ -68,18 +86,25 @@ class WordIndex:
             else np.zeros(0, dtype=np.int64)
         )
         pair_words = pairs >> 32
-        self.postings = (pairs & 0xFFFFFFFF).astype(np.int32)
-        every_word = np.arange(len(self.words) + 1)
-        self.offsets = np.searchsorted(pair_words, every_word)
+        postings = (pairs & 0xFFFFFFFF).astype(np.int32)
+        every_word = np.arange(len(words) + 1)
+        offsets = np.searchsorted(pair_words, every_word)
         # Each word's best LIMIT names: enough for a one-word query (a name among the best LIMIT
         # of a run is among the best LIMIT of each of its words that the run holds).
-        head = np.arange(len(pairs)) - self.offsets[pair_words] < LIMIT
-        self.heads = self.postings[head]
-        self.head_offsets = np.searchsorted(pair_words[head], every_word)
+        head = np.arange(len(pairs)) - offsets[pair_words] < LIMIT
         # Each name's words (as positions in the vocabulary), to check a query's other words.
-        by_name = np.argsort(self.postings, kind="stable")
-        self.name_words = pair_words[by_name].astype(np.int32)
-        self.name_offsets = np.searchsorted(self.postings[by_name], np.arange(self.size + 1))
+        by_name = np.argsort(postings, kind="stable")
+        values, starts = string_arrays(words)
+        return {
+            "words": values,
+            "word_starts": starts,
+            "postings": postings,
+            "offsets": offsets,
+            "heads": postings[head],
+            "head_offsets": np.searchsorted(pair_words[head], every_word),
+            "name_words": pair_words[by_name].astype(np.int32),
+            "name_offsets": np.searchsorted(postings[by_name], np.arange(len(words_of) + 1)),
+        }
 
     def run(self, term):
         """The positions [low, high) of the words starting with ``term``."""
@@ -134,21 +159,38 @@ class Entry:
 
 
 class Names:
-    """The names of one kind, best first, kept as columns rather than as an Entry each: a
-    collection's worth of gift titles as objects cost twice the memory."""
+    """The names of one kind, best first, kept as columns (the arrays of Names.build()) rather
+    than as an Entry each: a collection's worth of gift titles as objects cost twice the memory,
+    and as arrays they are mapped once per machine."""
 
-    def __init__(self, labels, counts, keys, details=None):
-        self.labels = labels
-        self.counts = np.asarray(counts, dtype=np.int32)
-        self.keys = keys
-        self.details = details or {}  # number -> (detail, lang), for the few names with one
+    def __init__(self, arrays):
+        self.labels = Strings(arrays["labels"], arrays["label_starts"])
+        self.counts = arrays["counts"]
+        self.keys = Strings(arrays["keys"], arrays["key_starts"])
+        self.details = None
+        if "details" in arrays:
+            self.details = Strings(arrays["details"], arrays["detail_starts"])
+            self.langs = Strings(arrays["langs"], arrays["lang_starts"])
 
     def __len__(self):
         return len(self.labels)
 
     def __getitem__(self, number):
-        detail, lang = self.details.get(number, ("", ""))
+        detail = lang = ""
+        if self.details is not None:
+            detail, lang = self.details[number], self.langs[number]
         return Entry(self.labels[number], int(self.counts[number]), self.keys[number], detail, lang)
+
+    @staticmethod
+    def build(labels, counts, keys, details=None):
+        """The arrays of names: ``details`` gives each its (detail, lang), if any has one."""
+        arrays = {"counts": np.asarray(counts, dtype=np.int32)}
+        arrays["labels"], arrays["label_starts"] = string_arrays(labels)
+        arrays["keys"], arrays["key_starts"] = string_arrays(keys)
+        if details is not None:
+            arrays["details"], arrays["detail_starts"] = string_arrays(d for d, _ in details)
+            arrays["langs"], arrays["lang_starts"] = string_arrays(lang for _, lang in details)
+        return arrays
 
 
 @dataclass(frozen=True)
@@ -184,16 +226,27 @@ def words_of(name):
 
 
 class Suggester:
-    """What suggestions are found from, for one collection version (Suggester.build)."""
+    """What suggestions are found from, for one collection version: the arrays of
+    Suggester.arrays(), written with the listing index's build (catalogue.store) so that every
+    worker of the machine maps them, or made by a process that holds no build."""
 
-    def __init__(self, entries, indexes):
-        self.entries = entries  # kind name -> Names, best first
-        self.indexes = indexes  # kind name -> WordIndex over those entries
+    def __init__(self, arrays):
+        def part(prefix):
+            return {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}
+
+        self.entries = {kind.name: Names(part(f"{PREFIX}{kind.name}.names.")) for kind in KINDS}
+        self.indexes = {kind.name: WordIndex(part(f"{PREFIX}{kind.name}.words.")) for kind in KINDS}
         self.listing = reverse("gifts:list")
 
     @classmethod
     def build(cls, collection):
-        entries, words = {}, {}
+        return cls(cls.arrays(collection))
+
+    @staticmethod
+    def arrays(collection):
+        """The arrays of every kind's names and word index, named PREFIX<kind>.names.<name> and
+        PREFIX<kind>.words.<name>. Reads the database (donors' original names, gift titles)."""
+        names, words = {}, {}
         for kind in KINDS:
             if kind.facet is None:
                 continue
@@ -204,15 +257,21 @@ class Suggester:
                 key=lambda option: (-counts[option.key], words_of(option.label), option.key),
             )
             more = _more_words(kind.facet, collection, options)
-            entries[kind.name] = Names(
+            names[kind.name] = Names.build(
                 [option.label for option in options],
                 [counts[option.key] for option in options],
                 [option.key for option in options],
-                {n: more[o.key][1:] for n, o in enumerate(options) if more[o.key][1]},
+                [more[option.key][1:] for option in options],
             )
             words[kind.name] = [words_of(option.label) + more[option.key][0] for option in options]
-        entries["Gift"], words["Gift"] = _titles()
-        return cls(entries, {name: WordIndex(words[name]) for name in entries})
+        names["Gift"], words["Gift"] = _titles()
+        arrays = {}
+        for kind in KINDS:
+            for name, values in names[kind.name].items():
+                arrays[f"{PREFIX}{kind.name}.names.{name}"] = values
+            for name, values in WordIndex.build(words[kind.name]).items():
+                arrays[f"{PREFIX}{kind.name}.words.{name}"] = values
+        return arrays
 
     def suggest(self, found):
         """Up to LIMIT suggestions for a query's words (terms()), grouped by kind (the groups in
@@ -313,7 +372,7 @@ def _titles():
         else:
             entry[2] += 1
     ordered = sorted(found.items(), key=lambda item: (-item[1][2], item[0]))
-    names = Names(
+    names = Names.build(
         [title for _, (title, _, _) in ordered],
         [count for _, (_, _, count) in ordered],
         [accession for _, (_, accession, _) in ordered],

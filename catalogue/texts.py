@@ -22,6 +22,7 @@ import datetime
 import itertools
 from array import array
 from collections import defaultdict
+from collections.abc import Sequence
 from html import escape
 
 import numpy as np
@@ -98,16 +99,41 @@ class Own:
         }
 
 
-def table_arrays(name, values, codes):
-    """The build's arrays of a text: the rows' codes (in the narrowest type that holds them),
-    the values' bytes and where each starts (one more than the values: the end)."""
-    encoded = [(escape(value) if name in ESCAPED else value).encode() for value in values]
+def string_arrays(values):
+    """Strings as a build keeps them: their UTF-8 bytes end to end, and where each starts (one
+    more than the strings: the end)."""
+    encoded = [value.encode() for value in values]
     starts = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=starts[1:])
-    narrow = np.int16 if len(encoded) < np.iinfo(np.int16).max else np.int32
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), starts
+
+
+class Strings(Sequence):
+    """The strings of string_arrays(), read one at a time where they lie (mapped from a build,
+    so shared by every worker): a sequence that bisect can search, not a list of objects."""
+
+    def __init__(self, values, starts):
+        self.values = memoryview(values)
+        self.starts = starts
+
+    def __len__(self):
+        return len(self.starts) - 1
+
+    def __getitem__(self, number):
+        if not -len(self) <= number < len(self):
+            raise IndexError(number)
+        number %= len(self)
+        return str(self.values[self.starts[number] : self.starts[number + 1]], "utf-8")
+
+
+def table_arrays(name, values, codes):
+    """The build's arrays of a text: the rows' codes (in the narrowest type that holds them),
+    the values' bytes and where each starts (string_arrays)."""
+    values, starts = string_arrays(escape(value) if name in ESCAPED else value for value in values)
+    narrow = np.int16 if len(starts) - 1 < np.iinfo(np.int16).max else np.int32
     return {
         f"{PREFIX}{name}": np.asarray(codes).astype(narrow),
-        f"{PREFIX}{name}.values": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
+        f"{PREFIX}{name}.values": values,
         f"{PREFIX}{name}.starts": starts,
     }
 

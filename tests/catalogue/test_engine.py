@@ -95,7 +95,7 @@ def test_every_answer_is_the_plain_ways(big, monkeypatch, tabled):
     monkeypatch.setattr(index, "TABLED_OPTIONS", tabled)
     # Read afresh under that bound (the build's tables are made with the real one).
     collection = big if tabled == 256 else index.Collection(big.version)
-    assert collection.untabled() if tabled == 30 else collection.tabled()
+    assert collection.untabled if tabled == 30 else collection.tabled
     rng = random.Random(5)
     for _ in range(150):
         selection = random_selection(rng, collection)
@@ -150,7 +150,7 @@ def test_a_listing_filtered_by_one_small_facet_counts_nothing(big, monkeypatch, 
         raise AssertionError("counted over the rows")
 
     monkeypatch.setattr(index.Result, "kept", counted)
-    for name in collection.tabled():
+    for name in collection.tabled:
         for option in collection.options(name)[:3]:
             selection = index.Selection(filters={name: [option.key]})
             result = collection.select(selection)
@@ -163,7 +163,7 @@ def test_a_listing_filtered_by_one_small_facet_counts_nothing(big, monkeypatch, 
                 )
                 nonzero = np.flatnonzero(plain[:-1])
                 ranked = nonzero[np.argsort(-plain[nonzero], kind="stable")]
-                if facet.key in collection.untabled():
+                if facet.key in collection.untabled:
                     top, counts, distinct = result.summary(facet.key, 12, [])
                     assert top.tolist() == ranked[:12].tolist()
                     assert counts == {c: int(plain[c]) for c in ranked[:12].tolist()}

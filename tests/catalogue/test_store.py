@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from django.db.utils import OperationalError
 
-from catalogue import index, store
+from catalogue import index, store, suggest
 from desk.models import CollectionState
 from gifts.models import Gift
 
@@ -54,6 +54,24 @@ def test_two_workers_map_the_same_files_built_once(collection, monkeypatch):
     assert mapped_file(second.dimensions["donor"].codes).endswith("codes.donor.npy")
     assert mapped_file(second.grouped("donor")[0]).endswith("rows.donor.npy")
     assert second.counts("country") == first.counts("country")
+
+
+def test_a_new_worker_suggests_from_the_build_without_making_its_own(
+    collection, monkeypatch, django_assert_num_queries
+):
+    first = index.collection()
+    typed = ["kim j", "vase", "Путин", "fr"]
+    expected = [first.suggest(text) for text in typed]
+    assert any(answer["count"] for answer in expected)
+    another_process(monkeypatch)
+    monkeypatch.setattr(suggest.Suggester, "arrays", lambda collection: pytest.fail("built"))
+    second = index.collection()
+    with django_assert_num_queries(0):
+        assert [second.suggest(text) for text in typed] == expected
+    suggester = second.suggester.get("names")
+    for kind in ("Donor", "Gift"):
+        assert mapped_file(suggester.indexes[kind].postings).endswith(".npy")
+        assert mapped_file(suggester.entries[kind].counts).endswith(".npy")
 
 
 def test_the_mapped_arrays_are_read_only(collection):

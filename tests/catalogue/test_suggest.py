@@ -8,7 +8,7 @@ from catalogue.suggest import LIMIT, WordIndex, terms
 
 def test_the_best_names_come_first_however_many_share_a_word():
     names = [("specimen", f"{n:05d}") for n in range(20_000)]
-    index = WordIndex(names)
+    index = WordIndex.of(names)
     assert index.find(("spec",)) == list(range(LIMIT))
     assert index.find(("s",)) == list(range(LIMIT))
     assert index.find(("00042",)) == [42]
@@ -16,7 +16,7 @@ def test_the_best_names_come_first_however_many_share_a_word():
 
 
 def test_a_one_word_query_reads_a_few_names_per_word_not_every_name():
-    index = WordIndex([("specimen", "vase")] * 50_000)
+    index = WordIndex.of([("specimen", "vase")] * 50_000)
     # What "spec" reads: each matching word's best names, whatever the number of names.
     assert int(np.diff(index.head_offsets).max()) == LIMIT
     assert len(index.heads) == 2 * LIMIT
@@ -24,7 +24,7 @@ def test_a_one_word_query_reads_a_few_names_per_word_not_every_name():
 
 def test_every_word_of_the_query_must_start_a_word_of_the_name():
     names = [("silver", "vase")] * 1000 + [("silver", "tray")] + [("golden", "vase")]
-    index = WordIndex(names)
+    index = WordIndex.of(names)
     # The one silver tray is found past the first few hundred candidates of "silver".
     assert index.find(("silver", "tr")) == [1000]
     assert index.find(("tr", "silver")) == [1000]
@@ -34,9 +34,9 @@ def test_every_word_of_the_query_must_start_a_word_of_the_name():
 
 
 def test_nothing_to_look_for_finds_nothing():
-    index = WordIndex([("kim", "il", "sung")])
+    index = WordIndex.of([("kim", "il", "sung")])
     assert index.find(()) == []
-    assert WordIndex([]).find(("kim",)) == []
+    assert WordIndex.of([]).find(("kim",)) == []
     assert terms("  ¿¡!!  ") == ()
     assert terms("\x00\x1b") == ()
     assert terms("Kim  Jŏng-il kim") == ("kim", "jong", "il")
