@@ -70,6 +70,8 @@ COUNTS_KEPT = 1000
 # the collection (a leader's name matches every gift given to him: 12 MB of rows and ranks at a
 # million gifts), and the other common words must stay kept beside it.
 SEARCH_MATCHES_KEPT = 28 * 1024 * 1024
+# A search matching at least this many rows is kept once per machine (Collection.shared_search).
+SHARED_FROM_ROWS = 2000
 # Respelt searches' matches kept as ids and ranks (catalogue.panels.respellings), in matches.
 RESPELT_KEPT = 100_000
 CARDS_KEPT = 5000
@@ -666,6 +668,25 @@ class Collection:
             ).suggest(terms),
         )
 
+    def shared_search(self, terms, match):
+        """A search's (rows, ranks) from ``match()``, made once per machine when it matches at
+        least SHARED_FROM_ROWS (catalogue.store.shared): ranking a common word's matches is the
+        costly part of a search (0.2 s for "kim" at 115,000 gifts), and every worker started by
+        a reload would otherwise pay it again."""
+
+        def make():
+            rows, ranks = match()
+            return {"rows": rows, "ranks": ranks}
+
+        found = store.shared(
+            self.version,
+            "searches",
+            terms,
+            make,
+            lambda found: len(found["rows"]) >= SHARED_FROM_ROWS,
+        )
+        return found["rows"], found["ranks"]
+
     def search_vocabulary(self):
         """Every word of the search text (catalogue.search.Vocabulary), read when a search first
         finds nothing in this version."""
@@ -888,7 +909,8 @@ class Result:
                 self.search_rows, self.ranks = matched_rows()
             else:  # kept as the matches are: a common word matches a tenth of the collection
                 self.search_rows, self.ranks = collection.searched.get_or_set(
-                    selection.search_terms, matched_rows
+                    selection.search_terms,
+                    lambda: collection.shared_search(selection.search_terms, matched_rows),
                 )
                 self.specs["q"] = selection.search_terms
             self.parts["q"] = rows_filter(self.search_rows)

@@ -45,6 +45,7 @@ FORMAT = 6
 KEEP = 2  # builds of a database kept: the newest, and the one before it
 META = "meta.pickle"
 TEMPORARY = ".building-"  # prefix of a build being written
+SHARED_PER_KIND = 2000  # answers kept per build of each kind (shared)
 ABANDONED_SECONDS = 3600  # a temporary folder this old was left by a builder that died
 
 
@@ -75,9 +76,9 @@ def build_name(version):
     return f"v{FORMAT}-{database_tag()}-{number}-{stamp}"
 
 
-def write(folder, arrays, meta):
+def write(folder, arrays, meta, durable=True):
     """Write a build into ``folder`` (which must not exist) through a temporary folder beside it,
-    renamed into place once every file is written and flushed."""
+    renamed into place once every file is written (and flushed to disk, if ``durable``)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.parent / f"{TEMPORARY}{folder.name}-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
@@ -88,17 +89,44 @@ def write(folder, arrays, meta):
             values = np.ascontiguousarray(values)
             with open(temporary / f"{name}.npy", "wb") as file:
                 np.save(file, values, allow_pickle=False)
-                file.flush()
-                os.fsync(file.fileno())
+                if durable:
+                    file.flush()
+                    os.fsync(file.fileno())
             shapes[name] = (values.dtype.str, values.shape)
         with open(temporary / META, "wb") as file:
             pickle.dump({**meta, "format": FORMAT, "arrays": shapes}, file, protocol=5)
-            file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
         os.rename(temporary, folder)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+def shared(version, kind, key, make, worth):
+    """
+    The arrays ``make()`` gives for ``key`` (a dict by name), made once per machine for a build:
+    mapped from <the build>/<kind>/<digest of key> when a process of the machine made them
+    already, else made here and, if ``worth(arrays)``, written there for the others (a worker
+    started by a reload among them). Written as a build is (write: complete once renamed), not
+    flushed to disk (a damaged one is made again), and removed with the build; at most
+    SHARED_PER_KIND of a kind per build, so strange queries cannot fill the disk.
+    """
+    build = root() / build_name(version)
+    folder = build / kind / hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    with contextlib.suppress(FileNotFoundError, Unreadable):
+        return read(folder)[0]
+    arrays = make()
+    if worth(arrays) and build.is_dir():
+        try:
+            (build / kind).mkdir(exist_ok=True)  # not its parents: a build removed stays so
+            if len(os.listdir(build / kind)) < SHARED_PER_KIND:
+                write(folder, arrays, {"key": key}, durable=False)
+        except OSError as error:
+            if not folder.is_dir():  # else another process wrote it meanwhile
+                logger.warning("Not shared in %s: %s", build.name, error)
+    return arrays
 
 
 def read(folder):

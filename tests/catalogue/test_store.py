@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from django.db.utils import OperationalError
 
-from catalogue import index, store, suggest
+from catalogue import index, search, store, suggest
 from desk.models import CollectionState
 from gifts.models import Gift
 
@@ -72,6 +72,48 @@ def test_a_new_worker_suggests_from_the_build_without_making_its_own(
     for kind in ("Donor", "Gift"):
         assert mapped_file(suggester.indexes[kind].postings).endswith(".npy")
         assert mapped_file(suggester.entries[kind].counts).endswith(".npy")
+
+
+def test_a_common_words_matches_are_ranked_once_per_machine(client, collection, monkeypatch):
+    monkeypatch.setattr(index, "SHARED_FROM_ROWS", 5)
+    asked = []
+    matches = search.matches
+    monkeypatch.setattr(search, "matches", lambda *a: asked.append(a[0]) or matches(*a))
+    first = client.get(LIST, {"q": "Kim"}).content
+    rare = client.get(LIST, {"q": "Mitterrand"}).content
+    assert asked == ["Kim", "Mitterrand"]
+    another_process(monkeypatch)  # a worker started by a reload, say
+    assert client.get(LIST, {"q": "Kim"}).content == first
+    assert asked == ["Kim", "Mitterrand"]
+    assert mapped_file(index.collection().searched.get(("kim",))[0]).endswith("rows.npy")
+    # Fewer matches than SHARED_FROM_ROWS: cheap to find again, not written.
+    assert client.get(LIST, {"q": "Mitterrand"}).content == rare
+    assert asked == ["Kim", "Mitterrand", "Mitterrand"]
+
+
+def test_shared_answers_are_bounded_and_a_damaged_one_is_made_again(collection, monkeypatch):
+    monkeypatch.setattr(store, "SHARED_PER_KIND", 3)
+    version = index.collection().version
+    made = []
+
+    def make(number):
+        made.append(number)
+        return {"rows": np.arange(number, dtype=np.int32)}
+
+    def ask(number):
+        found = store.shared(version, "test", number, lambda: make(number), lambda found: True)
+        return found["rows"].tolist()
+
+    for number in range(5):
+        assert ask(number) == list(range(number))
+    folder = store.root() / store.build_name(version) / "test"
+    assert len(list(folder.iterdir())) == 3
+    assert ask(2) == [0, 1] and ask(4) == [0, 1, 2, 3]
+    assert made == [0, 1, 2, 3, 4, 4]
+    for path in folder.iterdir():
+        (path / "rows.npy").write_bytes(b"damaged")
+    assert ask(2) == [0, 1]
+    assert made[-1] == 2
 
 
 def test_the_mapped_arrays_are_read_only(collection):
