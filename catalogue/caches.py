@@ -1,12 +1,20 @@
 """
 The engine's caches. Each is kept with one collection version (catalogue.index.Collection), so it
 is dropped with it when anything changes; each has its own bound and its own lock, because
-gunicorn may run a worker's requests in several threads.
+gunicorn may run a worker's requests in several threads. What every worker would make the same
+can also be kept in the site's shared cache (shared()).
 """
 
+import hashlib
+import logging
 import threading
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -62,3 +70,28 @@ class BoundedCache(Generic[K, V]):
 
 
 _MISSING = object()
+
+
+def shared(key, make):
+    """
+    ``make()``'s value, kept in the site's shared cache (Redis: every worker of every web machine)
+    under ``key`` for PUBLIC_PAGE_CACHE_SECONDS, when KEPT_PAGES_SHARED; otherwise made. For
+    what a worker keeps with a version and another would make the same (a gift's page): ``key``
+    must name the version. A cache that cannot be reached costs the making, never an error.
+    """
+    seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+    if not settings.KEPT_PAGES_SHARED or seconds <= 0:
+        return make()
+    name = "kept:" + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    try:
+        value = cache.get(name)
+    except Exception:
+        logger.warning("Shared cache unavailable; made afresh", exc_info=True)
+        return make()
+    if value is None:
+        value = make()
+        try:
+            cache.set(name, value, seconds)
+        except Exception:
+            logger.warning("Shared cache unavailable; not kept", exc_info=True)
+    return value

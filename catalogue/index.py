@@ -37,7 +37,7 @@ from django.db import connections
 from django.db.models.functions import Lower
 from django.utils.safestring import mark_safe
 
-from catalogue import search, store, suggest, texts
+from catalogue import caches, search, store, suggest, texts
 from catalogue.caches import BoundedCache
 from catalogue.cards import VIEWS, card_of
 from catalogue.facets import FACETS, FLAGS, NO_EXTRA, Dimension, Option, Parent, code_type
@@ -694,8 +694,10 @@ class Collection:
 
     def kept_page(self, key, make):
         """A page rendered once for this version (``make()``, the first time it is asked for):
-        something with ``.deflated``, its HTML compressed."""
-        return self.pages.get_or_set(key, make)
+        something with ``.deflated``, its HTML compressed. Kept by this worker, and in the shared
+        cache for the others (catalogue.caches.shared)."""
+        shared_key = ("page", store.database_tag(), self.version, key)
+        return self.pages.get_or_set(key, lambda: caches.shared(shared_key, make))
 
     def lookup(self, name, read):
         """{id: record} of a small curated list (``read()``: a queryset), read once for this

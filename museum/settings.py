@@ -198,6 +198,10 @@ CACHES = {
 
 # How long a visitor's page is kept (operations.cache); 0 turns the page cache off.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "600"))
+# Pages rendered once per collection version (a gift's page, whatever its query string) are
+# also kept in the cache above when it is shared by every worker (Redis), so a worker started
+# by a reload, or another web machine, does not render them again (catalogue.caches.shared).
+KEPT_PAGES_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Web addresses typed without a scheme are https (the Django 6 default).

@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from catalogue import index
 from gifts.models import Gift, GiftImage, Resolution
+from gifts.views import GiftDetailView
 from tests.factories import GiftFactory
 from tests.helpers import listed
 
@@ -302,3 +304,26 @@ def test_the_citation_of_a_kept_page_gives_the_day_it_is_read(client, collection
     assert "(accessed " in page(client, "IFE-0058")
     monkeypatch.setattr(timezone, "localdate", lambda *args: datetime.date(2031, 5, 4))
     assert "(accessed 4 May 2031)." in page(client, "IFE-0058")
+
+
+def test_a_gift_page_one_worker_rendered_is_not_rendered_again_by_another(
+    client, collection, settings, monkeypatch
+):
+    settings.KEPT_PAGES_SHARED = True  # as with Redis: the cache below is every worker's
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    first = page(client, "IFE-0058", utm_source="a")  # an address the page cache has not seen
+    monkeypatch.setattr(index, "_loaded", None)  # another worker, which has kept nothing
+    rendered = []
+    make = GiftDetailView.kept_page
+    monkeypatch.setattr(GiftDetailView, "kept_page", lambda view: rendered.append(1) or make(view))
+    assert page(client, "IFE-0058", utm_source="b") == first
+    assert rendered == []
+    # Unpublished since: never answered from what was kept with the version before.
+    gift = Gift.objects.get(accession_number="IFE-0058")
+    gift.status = "draft"
+    gift.save()
+    assert client.get("/gifts/IFE-0058/", {"utm_source": "c"}).status_code == 404
+    gift.status = "published"
+    gift.save()
+    assert page(client, "IFE-0058", utm_source="d") == first
+    assert rendered == [1, 1]  # asked for as a draft (404), then made again once published
