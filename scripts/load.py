@@ -390,6 +390,15 @@ def load_and_reload(report, site, pick, clients, seconds):
         f"while the machines reloaded: {len(after_hup)} requests, {timing(after_hup)}; "
         f"the 15 s before the first HUP: {len(steady)} requests, {timing(steady)}",
     )
+    slowest = sorted(after_hup, key=lambda answer: -answer.seconds)[:8]
+    report.figure(
+        "reload: slowest",
+        "; ".join(
+            f"{answer.seconds * 1000:.0f} ms at +{answer.started - hups[0]:.1f} s "
+            f"{answer.path.split('_n=')[0][:50]}"
+            for answer in slowest
+        ),
+    )
     replaced, notes = True, []
     for machine in machines:
         after = workers_of(machine.gunicorn.pid)
