@@ -115,8 +115,12 @@ def shared(version, kind, key, make, worth):
     """
     build = root() / build_name(version)
     folder = build / kind / hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
-    with contextlib.suppress(FileNotFoundError, Unreadable):
+    try:
         return read(folder)[0]
+    except FileNotFoundError:
+        pass
+    except Unreadable:
+        shutil.rmtree(folder, ignore_errors=True)  # made again below
     arrays = make()
     if worth(arrays) and build.is_dir():
         try:
