@@ -182,7 +182,9 @@ def builds():
     found = []
     for path in root().glob(f"{prefix}*"):
         with contextlib.suppress(FileNotFoundError):
-            found.append((path.stat().st_mtime, path))
+            # By its meta, written once: a folder's own time moves when an answer is shared in
+            # it (shared()), which would make an older build look the newest.
+            found.append(((path / META).stat().st_mtime, path))
     return [path for _, path in sorted(found, reverse=True)]
 
 

@@ -217,6 +217,18 @@ def parts(number, size=5):
     )
 
 
+def test_an_answer_shared_in_an_older_build_leaves_the_newer_one_newest(settings, tmp_path):
+    settings.LISTING_INDEX_DIR = tmp_path / "listing-index"
+    for number in (1, 2):
+        store.open_or_build(version(number), lambda number=number: parts(number))
+    old = store.root() / store.build_name(version(1))
+    os.utime(old / store.META, (time.time() - 60,) * 2)  # written a minute before the other
+    # A worker still answering from version 1 shares a search in its build.
+    store.shared(version(1), "searches", ("kim",), lambda: {"rows": np.arange(3)}, bool)
+    assert (old / "searches").is_dir()
+    assert store.open_newest()[1]["version"] == version(2)
+
+
 def test_a_concurrent_builder_is_waited_for_by_a_process_that_holds_nothing(settings, tmp_path):
     made = []
 
