@@ -671,7 +671,7 @@ class Collection:
     def shared_search(self, terms, match):
         """A search's (rows, ranks) from ``match()``, made once per machine when it matches at
         least SHARED_FROM_ROWS (catalogue.store.shared): ranking a common word's matches is the
-        costly part of a search (0.2 s for "kim" at 115,000 gifts), and every worker started by
+        costly part of a search (0.3 s for "kim" at 115,000 gifts), and every worker started by
         a reload would otherwise pay it again."""
 
         def make():

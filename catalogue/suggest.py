@@ -187,7 +187,7 @@ class Names:
         arrays = {"counts": np.asarray(counts, dtype=np.int32)}
         arrays["labels"], arrays["label_starts"] = string_arrays(labels)
         arrays["keys"], arrays["key_starts"] = string_arrays(keys)
-        if details is not None:
+        if details is not None and any(detail or lang for detail, lang in details):
             arrays["details"], arrays["detail_starts"] = string_arrays(d for d, _ in details)
             arrays["langs"], arrays["lang_starts"] = string_arrays(lang for _, lang in details)
         return arrays
